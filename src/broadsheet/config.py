@@ -1,0 +1,125 @@
+"""Where broadsheet keeps things, and the user's config file."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from platformdirs import user_config_path, user_data_path
+
+APP = "broadsheet"
+LIBRARY_ENV = "BROADSHEET_LIBRARY"
+LIBRARY_FILENAME = "library.sqlite3"
+
+
+def data_dir() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return Path(xdg) / APP if xdg else user_data_path(APP, appauthor=False)
+
+
+def config_dir() -> Path:
+    xdg = os.environ.get("XDG_CONFIG_HOME")
+    return Path(xdg) / APP if xdg else user_config_path(APP, appauthor=False)
+
+
+def default_library_path() -> Path:
+    """``--library`` wins over ``BROADSHEET_LIBRARY``, which wins over this."""
+    env = os.environ.get(LIBRARY_ENV)
+    if env:
+        return Path(env).expanduser()
+    return data_dir() / LIBRARY_FILENAME
+
+
+def config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+def bundled_themes_dir() -> Path | None:
+    """The ``themes/`` folder: inside the installed package, or at the top of
+    the source tree in an editable install."""
+    package_dir = Path(__file__).resolve().parent
+    for candidate in (package_dir / "themes", package_dir.parent.parent / "themes"):
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def user_themes_dir() -> Path:
+    return config_dir() / "themes"
+
+
+def theme_dirs() -> list[Path]:
+    """Folders of theme files, bundled first; later files win on equal names."""
+    dirs = []
+    bundled = bundled_themes_dir()
+    if bundled is not None:
+        dirs.append(bundled)
+    user = user_themes_dir()
+    if user.is_dir():
+        dirs.append(user)
+    return dirs
+
+
+@dataclass
+class Config:
+    theme: str | None = None
+    keys: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    path: Path | None = None
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read config.toml; problems are collected, never raised."""
+    path = path or config_path()
+    config = Config(path=path)
+    if not path.is_file():
+        return config
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        config.problems.append(f"{path}: {error}")
+        return config
+    theme = data.get("theme")
+    if isinstance(theme, str):
+        config.theme = theme
+    elif theme is not None:
+        config.problems.append(f"{path}: theme must be a string")
+    keys = data.get("keys", {})
+    if isinstance(keys, dict):
+        for action, key in keys.items():
+            if isinstance(key, str):
+                config.keys[str(action)] = key
+            else:
+                config.problems.append(f"{path}: key for {action} must be a string")
+    else:
+        config.problems.append(f"{path}: [keys] must be a table")
+    return config
+
+
+def save_theme(name: str, path: Path | None = None) -> None:
+    """Remember the chosen theme in config.toml, keeping the rest of the file."""
+    path = path or config_path()
+    lines = []
+    if path.is_file():
+        lines = path.read_text(encoding="utf-8").splitlines()
+    new_line = f"theme = {_toml_string(name)}"
+    for index, line in enumerate(lines):
+        if line.strip().startswith("["):
+            lines.insert(index, new_line)
+            break
+        if line.split("=", 1)[0].strip() == "theme":
+            lines[index] = new_line
+            break
+    else:
+        lines.append(new_line)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'

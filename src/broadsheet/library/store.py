@@ -1,0 +1,716 @@
+"""The library: one SQLite file holding sources, stories, tags and annotations.
+
+Every public method that writes is one short transaction (``BEGIN
+IMMEDIATE`` … ``COMMIT``), so a crash loses at most the action in flight and
+two processes on one file wait for each other instead of failing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import uuid as uuidlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from broadsheet.library.query import Query, parse_query
+from broadsheet.library.schema import APPLICATION_ID, SCHEMA, SCHEMA_VERSION
+from broadsheet.model import (
+    BUNDLED,
+    FEED,
+    SAVED,
+    Annotation,
+    Document,
+    FeedItem,
+    Source,
+    Story,
+    TextPositionSelector,
+    TextQuoteSelector,
+    iso,
+    parse_iso,
+    utcnow,
+)
+from broadsheet.sanitize import clean, clean_line, clean_tag
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_MS = 10_000
+SAVED_TITLE = "Saved"
+
+
+class LibraryError(Exception):
+    """A problem with the library file, said in one sentence."""
+
+
+@dataclass(slots=True)
+class FeedState:
+    """What refresh needs to know about one feed."""
+
+    id: int
+    url: str
+    title: str
+    etag: str | None
+    last_modified: str | None
+
+
+def _check_existing_file(path: Path) -> None:
+    """Refuse, without writing a byte, any file that is not a broadsheet library."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_MAGIC))
+    except IsADirectoryError:
+        raise LibraryError(f"{path} is a folder, not a broadsheet library file.") from None
+    except OSError as error:
+        raise LibraryError(f"Cannot read {path}: {error.strerror or error}.") from None
+    if head != SQLITE_MAGIC:
+        raise LibraryError(f"{path} is not a broadsheet library; it was left untouched.")
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    try:
+        probe = sqlite3.connect(uri, uri=True)
+        try:
+            app_id = probe.execute("PRAGMA application_id").fetchone()[0]
+            version = probe.execute("PRAGMA user_version").fetchone()[0]
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError:
+        raise LibraryError(
+            f"{path} is damaged or not a broadsheet library; it was left untouched."
+        ) from None
+    if app_id != APPLICATION_ID:
+        raise LibraryError(
+            f"{path} is another program's database, not a broadsheet library; "
+            "it was left untouched."
+        )
+    if version > SCHEMA_VERSION:
+        raise LibraryError(
+            f"{path} was written by a newer broadsheet (schema {version}); "
+            "please upgrade broadsheet to open it."
+        )
+
+
+def _row_time(text: str | None) -> datetime | None:
+    return parse_iso(text)
+
+
+def _sort_ts(published: datetime | None, fetched: datetime) -> float:
+    moment = published if published is not None and published <= fetched else fetched
+    return moment.timestamp()
+
+
+def fallback_guid(url: str | None, title: str, summary: str = "") -> str:
+    if url:
+        return url
+    digest = hashlib.sha1(f"{title}\x00{summary}".encode("utf-8", "replace")).hexdigest()
+    return f"sha1:{digest}"
+
+
+class Library:
+    """A broadsheet library file.  Use :meth:`open`; close with :meth:`close`."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
+        self.path = path
+        self._db = connection
+
+    # -- opening -----------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path) -> Library:
+        path = Path(path).expanduser()
+        exists = path.exists()
+        if exists:
+            _check_existing_file(path)
+        else:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise LibraryError(
+                    f"Cannot create the folder for {path}: {error.strerror or error}."
+                ) from None
+        try:
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as error:
+            raise LibraryError(f"Cannot open {path}: {error}.") from None
+        library = cls(path, db)
+        try:
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA foreign_keys = ON")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            if not exists:
+                library._create()
+        except sqlite3.Error as error:
+            db.close()
+            raise LibraryError(f"Cannot use {path} as a library: {error}.") from None
+        return library
+
+    def _create(self) -> None:
+        # executescript() would commit an open transaction, so the script
+        # carries its own BEGIN/COMMIT: the schema appears whole or not at all.
+        self._db.executescript(
+            "BEGIN IMMEDIATE;"
+            + SCHEMA
+            + f"PRAGMA application_id = {APPLICATION_ID};"
+            + f"PRAGMA user_version = {SCHEMA_VERSION};"
+            + "INSERT INTO meta (key, value) VALUES ('application', 'broadsheet'),"
+            + f" ('schema_version', '{SCHEMA_VERSION}'), ('created', '{iso(utcnow())}');"
+            + "COMMIT;"
+        )
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        else:
+            db.execute("COMMIT")
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    # -- sources -----------------------------------------------------------
+
+    def add_feed(self, url: str, title: str = "", site_url: str | None = None) -> tuple[int, bool]:
+        """Subscribe to a feed; returns (source id, whether it is new)."""
+        with self.transaction() as db:
+            row = db.execute("SELECT id FROM sources WHERE url = ?", (url,)).fetchone()
+            if row:
+                return row[0], False
+            cursor = db.execute(
+                "INSERT INTO sources (kind, url, title, site_url, created) VALUES (?, ?, ?, ?, ?)",
+                (FEED, url, clean_line(title) or url, site_url, iso(utcnow())),
+            )
+            return cursor.lastrowid, True
+
+    def _special_source(self, kind: str, title: str) -> int:
+        row = self._db.execute(
+            "SELECT id FROM sources WHERE kind = ? ORDER BY id LIMIT 1", (kind,)
+        ).fetchone()
+        if row:
+            return row[0]
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT id FROM sources WHERE kind = ? ORDER BY id LIMIT 1", (kind,)
+            ).fetchone()
+            if row:
+                return row[0]
+            return db.execute(
+                "INSERT INTO sources (kind, title, created) VALUES (?, ?, ?)",
+                (kind, title, iso(utcnow())),
+            ).lastrowid
+
+    def saved_source_id(self) -> int:
+        return self._special_source(SAVED, SAVED_TITLE)
+
+    def bundled_source_id(self, title: str) -> int:
+        return self._special_source(BUNDLED, title)
+
+    def feeds(self) -> list[FeedState]:
+        rows = self._db.execute(
+            "SELECT id, url, title, etag, last_modified FROM sources "
+            "WHERE kind = ? ORDER BY id",
+            (FEED,),
+        ).fetchall()
+        return [FeedState(*row) for row in rows]
+
+    def sources(self) -> list[Source]:
+        rows = self._db.execute(
+            """
+            SELECT s.id, s.kind, s.title, s.url, s.site_url, s.last_error, s.last_success,
+                   COUNT(t.id), COALESCE(SUM(t.read = 0), 0)
+            FROM sources s LEFT JOIN stories t ON t.source_id = s.id
+            GROUP BY s.id ORDER BY s.title COLLATE NOCASE
+            """
+        ).fetchall()
+        return [
+            Source(id=r[0], kind=r[1], title=r[2], url=r[3], site_url=r[4], last_error=r[5],
+                   last_success=_row_time(r[6]), total=r[7], unread=r[8])
+            for r in rows
+        ]
+
+    def record_fetch(
+        self,
+        source_id: int,
+        *,
+        error: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        title: str | None = None,
+        site_url: str | None = None,
+    ) -> None:
+        """Note the outcome of fetching a feed (one transaction)."""
+        now = iso(utcnow())
+        with self.transaction() as db:
+            if error:
+                db.execute(
+                    "UPDATE sources SET last_checked = ?, last_error = ? WHERE id = ?",
+                    (now, clean_line(error, 300), source_id),
+                )
+                return
+            db.execute(
+                """
+                UPDATE sources SET last_checked = ?, last_success = ?, last_error = NULL,
+                    etag = ?, last_modified = ?,
+                    title = CASE WHEN ? != '' AND (title = '' OR title = url) THEN ? ELSE title END,
+                    site_url = COALESCE(?, site_url)
+                WHERE id = ?
+                """,
+                (now, now, etag, last_modified, title or "", clean_line(title or ""),
+                 site_url, source_id),
+            )
+
+    # -- stories -----------------------------------------------------------
+
+    def add_items(
+        self,
+        source_id: int,
+        items: Iterable[FeedItem],
+        tags: Iterable[str] = (),
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        feed_title: str | None = None,
+        site_url: str | None = None,
+    ) -> list[int]:
+        """Store new feed items (duplicates by guid are skipped) and the
+        feed's fetch state, all in one transaction.  Returns the new ids."""
+        now = utcnow()
+        new_ids: list[int] = []
+        tag_names = [t for t in (clean_tag(t) for t in tags) if t]
+        with self.transaction() as db:
+            for item in items:
+                title = clean_line(item.title)
+                summary = clean(item.summary)
+                guid = clean_line(item.guid or "", 2000) or fallback_guid(item.url, title, summary)
+                cursor = db.execute(
+                    """
+                    INSERT INTO stories (source_id, guid, url, title, author, published, fetched,
+                                         sort_ts, summary, content)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (source_id, guid) DO NOTHING
+                    """,
+                    (source_id, guid, item.url, title, clean_line(item.author), iso(item.published),
+                     iso(now), _sort_ts(item.published, now), summary, item.content_html or ""),
+                )
+                if cursor.rowcount:
+                    story_id = cursor.lastrowid
+                    new_ids.append(story_id)
+                    if tag_names:
+                        self._add_tags(db, story_id, tag_names)
+                    self._reindex(db, story_id)
+            now_text = iso(now)
+            db.execute(
+                """
+                UPDATE sources SET last_checked = ?, last_success = ?, last_error = NULL,
+                    etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),
+                    title = CASE WHEN ? != '' AND (title = '' OR title = url) THEN ? ELSE title END,
+                    site_url = COALESCE(site_url, ?)
+                WHERE id = ?
+                """,
+                (now_text, now_text, etag, last_modified, feed_title or "",
+                 clean_line(feed_title or ""), site_url, source_id),
+            )
+        return new_ids
+
+    def add_story(
+        self,
+        source_id: int,
+        *,
+        url: str | None,
+        title: str,
+        document: Document | None = None,
+        author: str = "",
+        published: datetime | None = None,
+        summary: str = "",
+        guid: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> tuple[int, bool]:
+        """Store one story (a saved article); returns (id, whether it is new).
+        Saving the same URL again tags the existing story instead."""
+        now = utcnow()
+        title = clean_line(title) or (url or "(untitled)")
+        guid = guid or fallback_guid(url, title, summary)
+        tag_names = [t for t in (clean_tag(t) for t in tags) if t]
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT id FROM stories WHERE source_id = ? AND guid = ?", (source_id, guid)
+            ).fetchone()
+            if row:
+                story_id, created = row[0], False
+            else:
+                story_id = db.execute(
+                    """
+                    INSERT INTO stories (source_id, guid, url, title, author, published, fetched,
+                                         sort_ts, summary, document)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    (source_id, guid, url, title, clean_line(author), iso(published), iso(now),
+                     _sort_ts(published, now), clean(summary),
+                     json.dumps(document.to_json()) if document else None),
+                ).lastrowid
+                created = True
+            if tag_names:
+                self._add_tags(db, story_id, tag_names)
+            self._reindex(db, story_id)
+        return story_id, created
+
+    def set_document(self, story_id: int, document: Document) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE stories SET document = ? WHERE id = ?",
+                (json.dumps(document.to_json()), story_id),
+            )
+            self._reindex(db, story_id)
+
+    def document(self, story_id: int) -> Document | None:
+        row = self._db.execute("SELECT document FROM stories WHERE id = ?", (story_id,)).fetchone()
+        if row is None:
+            raise LibraryError(f"There is no story {story_id}.")
+        if not row[0]:
+            return None
+        try:
+            return Document.from_json(json.loads(row[0]))
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def story_content(self, story_id: int) -> tuple[str, str]:
+        """The feed's (summary, full content HTML) of a story."""
+        row = self._db.execute(
+            "SELECT summary, content FROM stories WHERE id = ?", (story_id,)
+        ).fetchone()
+        if row is None:
+            raise LibraryError(f"There is no story {story_id}.")
+        return row[0], row[1]
+
+    _STORY_COLUMNS = """
+        s.id, s.source_id, src.title, s.title, s.url, s.guid, s.author, s.published, s.fetched,
+        s.read, s.starred, s.document IS NOT NULL,
+        (SELECT group_concat(name, char(31)) FROM (
+            SELECT t.name FROM story_tags st JOIN tags t ON t.id = st.tag_id
+            WHERE st.story_id = s.id ORDER BY t.name COLLATE NOCASE)),
+        (SELECT COUNT(*) FROM annotations a WHERE a.story_id = s.id)
+    """
+
+    @staticmethod
+    def _story_from_row(row: tuple[Any, ...], summary: str = "") -> Story:
+        return Story(
+            id=row[0], source_id=row[1], source_title=row[2], title=row[3], url=row[4],
+            guid=row[5], author=row[6], published=_row_time(row[7]), fetched=_row_time(row[8]),
+            read=bool(row[9]), starred=bool(row[10]), has_document=bool(row[11]),
+            tags=tuple(row[12].split("\x1f")) if row[12] else (), annotation_count=row[13],
+            summary=summary,
+        )
+
+    def story(self, story_id: int) -> Story:
+        row = self._db.execute(
+            f"SELECT {self._STORY_COLUMNS}, s.summary FROM stories s "
+            "JOIN sources src ON src.id = s.source_id WHERE s.id = ?",
+            (story_id,),
+        ).fetchone()
+        if row is None:
+            raise LibraryError(f"There is no story {story_id}.")
+        return self._story_from_row(row[:-1], row[-1])
+
+    def _where(self, query: Query) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        match = query.fts_match()
+        if match:
+            clauses.append("s.id IN (SELECT rowid FROM story_fts WHERE story_fts MATCH ?)")
+            params.append(match)
+        for name in query.tags:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM story_tags st JOIN tags t ON t.id = st.tag_id "
+                "WHERE st.story_id = s.id AND t.name = ? COLLATE NOCASE)"
+            )
+            params.append(name)
+        for name in query.not_tags:
+            clauses.append(
+                "NOT EXISTS (SELECT 1 FROM story_tags st JOIN tags t ON t.id = st.tag_id "
+                "WHERE st.story_id = s.id AND t.name = ? COLLATE NOCASE)"
+            )
+            params.append(name)
+        if query.read is not None:
+            clauses.append("s.read = ?")
+            params.append(int(query.read))
+        if query.source_ids:
+            clauses.append(f"s.source_id IN ({','.join('?' * len(query.source_ids))})")
+            params.extend(query.source_ids)
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    def count_stories(self, query: Query | str = "") -> int:
+        if isinstance(query, str):
+            query = parse_query(query)
+        where, params = self._where(query)
+        return self._db.execute(f"SELECT COUNT(*) FROM stories s{where}", params).fetchone()[0]
+
+    def stories(self, query: Query | str = "", offset: int = 0, limit: int = 200) -> list[Story]:
+        """Stories newest first."""
+        if isinstance(query, str):
+            query = parse_query(query)
+        where, params = self._where(query)
+        rows = self._db.execute(
+            f"SELECT {self._STORY_COLUMNS} FROM stories s "
+            f"JOIN sources src ON src.id = s.source_id{where} "
+            "ORDER BY s.sort_ts DESC, s.id DESC LIMIT ? OFFSET ?",
+            [*params, max(0, limit), max(0, offset)],
+        ).fetchall()
+        return [self._story_from_row(row) for row in rows]
+
+    def set_read(self, story_id: int, read: bool = True) -> None:
+        with self.transaction() as db:
+            self._require_story(db, story_id)
+            db.execute("UPDATE stories SET read = ? WHERE id = ?", (int(read), story_id))
+
+    # -- tags --------------------------------------------------------------
+
+    @staticmethod
+    def _require_story(db: sqlite3.Connection, story_id: int) -> None:
+        if db.execute("SELECT 1 FROM stories WHERE id = ?", (story_id,)).fetchone() is None:
+            raise LibraryError(f"There is no story {story_id}.")
+
+    @staticmethod
+    def _tag_id(db: sqlite3.Connection, name: str) -> int:
+        row = db.execute("SELECT id FROM tags WHERE name = ?", (name,)).fetchone()
+        if row:
+            return row[0]
+        return db.execute("INSERT INTO tags (name) VALUES (?)", (name,)).lastrowid
+
+    def _add_tags(self, db: sqlite3.Connection, story_id: int, names: Iterable[str]) -> None:
+        for name in names:
+            db.execute(
+                "INSERT OR IGNORE INTO story_tags (story_id, tag_id) VALUES (?, ?)",
+                (story_id, self._tag_id(db, name)),
+            )
+
+    @staticmethod
+    def _tags_of(db: sqlite3.Connection, story_id: int) -> tuple[str, ...]:
+        rows = db.execute(
+            "SELECT t.name FROM story_tags st JOIN tags t ON t.id = st.tag_id "
+            "WHERE st.story_id = ? ORDER BY t.name COLLATE NOCASE",
+            (story_id,),
+        ).fetchall()
+        return tuple(r[0] for r in rows)
+
+    @staticmethod
+    def _normalise_tags(names: Iterable[str]) -> list[str]:
+        seen: dict[str, str] = {}
+        for name in names:
+            tag = clean_tag(name)
+            if tag and tag.casefold() not in seen:
+                seen[tag.casefold()] = tag
+        return list(seen.values())
+
+    def set_tags(self, story_id: int, names: Iterable[str]) -> tuple[str, ...]:
+        """Replace a story's tags; returns them as stored."""
+        wanted = self._normalise_tags(names)
+        with self.transaction() as db:
+            self._require_story(db, story_id)
+            db.execute("DELETE FROM story_tags WHERE story_id = ?", (story_id,))
+            self._add_tags(db, story_id, wanted)
+            self._drop_unused_tags(db)
+            self._reindex(db, story_id)
+            return self._tags_of(db, story_id)
+
+    def add_tags(self, story_id: int, names: Iterable[str]) -> tuple[str, ...]:
+        wanted = self._normalise_tags(names)
+        with self.transaction() as db:
+            self._require_story(db, story_id)
+            self._add_tags(db, story_id, wanted)
+            self._reindex(db, story_id)
+            return self._tags_of(db, story_id)
+
+    def remove_tags(self, story_id: int, names: Iterable[str]) -> tuple[str, ...]:
+        unwanted = self._normalise_tags(names)
+        with self.transaction() as db:
+            self._require_story(db, story_id)
+            for name in unwanted:
+                db.execute(
+                    "DELETE FROM story_tags WHERE story_id = ? AND tag_id = "
+                    "(SELECT id FROM tags WHERE name = ?)",
+                    (story_id, name),
+                )
+            self._drop_unused_tags(db)
+            self._reindex(db, story_id)
+            return self._tags_of(db, story_id)
+
+    @staticmethod
+    def _drop_unused_tags(db: sqlite3.Connection) -> None:
+        db.execute(
+            "DELETE FROM tags WHERE NOT EXISTS "
+            "(SELECT 1 FROM story_tags st WHERE st.tag_id = tags.id)"
+        )
+
+    def all_tags(self) -> list[tuple[str, int]]:
+        return [
+            (name, count)
+            for name, count in self._db.execute(
+                "SELECT t.name, COUNT(st.story_id) FROM tags t "
+                "LEFT JOIN story_tags st ON st.tag_id = t.id "
+                "GROUP BY t.id ORDER BY t.name COLLATE NOCASE"
+            )
+        ]
+
+    # -- annotations -------------------------------------------------------
+
+    _ANNOTATION_COLUMNS = (
+        'id, story_id, uuid, exact, prefix, suffix, start, "end", note, color, '
+        "created, updated, orphaned"
+    )
+
+    @staticmethod
+    def _annotation_from_row(row: tuple[Any, ...]) -> Annotation:
+        return Annotation(
+            id=row[0], story_id=row[1], uuid=row[2],
+            quote=TextQuoteSelector(row[3], row[4], row[5]),
+            position=TextPositionSelector(row[6], row[7]),
+            note=row[8], color=row[9], created=_row_time(row[10]),
+            updated=_row_time(row[11]), orphaned=bool(row[12]),
+        )
+
+    def add_annotation(
+        self,
+        story_id: int,
+        quote: TextQuoteSelector,
+        position: TextPositionSelector,
+        note: str = "",
+        color: str = "yellow",
+    ) -> Annotation:
+        now = iso(utcnow())
+        with self.transaction() as db:
+            self._require_story(db, story_id)
+            annotation_id = db.execute(
+                f"INSERT INTO annotations ({self._ANNOTATION_COLUMNS}) "
+                "VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                (story_id, str(uuidlib.uuid4()), quote.exact, quote.prefix, quote.suffix,
+                 position.start, position.end, clean(note), color, now, now),
+            ).lastrowid
+            self._reindex(db, story_id)
+            row = db.execute(
+                f"SELECT {self._ANNOTATION_COLUMNS} FROM annotations WHERE id = ?",
+                (annotation_id,),
+            ).fetchone()
+        return self._annotation_from_row(row)
+
+    def annotations(self, story_id: int) -> list[Annotation]:
+        rows = self._db.execute(
+            f"SELECT {self._ANNOTATION_COLUMNS} FROM annotations WHERE story_id = ? "
+            "ORDER BY start, id",
+            (story_id,),
+        ).fetchall()
+        return [self._annotation_from_row(r) for r in rows]
+
+    def annotation(self, annotation_id: int) -> Annotation:
+        row = self._db.execute(
+            f"SELECT {self._ANNOTATION_COLUMNS} FROM annotations WHERE id = ?", (annotation_id,)
+        ).fetchone()
+        if row is None:
+            raise LibraryError(f"There is no annotation {annotation_id}.")
+        return self._annotation_from_row(row)
+
+    def set_note(self, annotation_id: int, note: str) -> None:
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT story_id FROM annotations WHERE id = ?", (annotation_id,)
+            ).fetchone()
+            if row is None:
+                raise LibraryError(f"There is no annotation {annotation_id}.")
+            db.execute(
+                "UPDATE annotations SET note = ?, updated = ? WHERE id = ?",
+                (clean(note), iso(utcnow()), annotation_id),
+            )
+            self._reindex(db, row[0])
+
+    def delete_annotation(self, annotation_id: int) -> None:
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT story_id FROM annotations WHERE id = ?", (annotation_id,)
+            ).fetchone()
+            if row is None:
+                raise LibraryError(f"There is no annotation {annotation_id}.")
+            db.execute("DELETE FROM annotations WHERE id = ?", (annotation_id,))
+            self._reindex(db, row[0])
+
+    # -- search index ------------------------------------------------------
+
+    def _reindex(self, db: sqlite3.Connection, story_id: int) -> None:
+        """Bring the story's full-text row in step, inside the caller's transaction."""
+        row = db.execute(
+            "SELECT title, summary, document FROM stories WHERE id = ?", (story_id,)
+        ).fetchone()
+        db.execute("DELETE FROM story_fts WHERE rowid = ?", (story_id,))
+        if row is None:
+            return
+        title, summary, document_json = row
+        body = summary
+        if document_json:
+            try:
+                body = Document.from_json(json.loads(document_json)).plain_text()
+            except (ValueError, KeyError, TypeError):
+                pass
+        tags = " ".join(self._tags_of(db, story_id))
+        notes = "\n".join(
+            r[0] for r in db.execute(
+                "SELECT exact || ' ' || note FROM annotations WHERE story_id = ?", (story_id,)
+            )
+        )
+        db.execute(
+            "INSERT INTO story_fts (rowid, title, body, tags, notes) VALUES (?, ?, ?, ?, ?)",
+            (story_id, title, body, tags, notes),
+        )
+
+    # -- everything --------------------------------------------------------
+
+    def export_all(self) -> dict[str, Any]:
+        """The whole library as plain data (the project's JSON export)."""
+        db = self._db
+        sources = [
+            {"id": r[0], "kind": r[1], "url": r[2], "title": r[3], "site_url": r[4],
+             "last_success": r[5], "last_error": r[6]}
+            for r in db.execute(
+                "SELECT id, kind, url, title, site_url, last_success, last_error "
+                "FROM sources ORDER BY id"
+            )
+        ]
+        stories = []
+        for r in db.execute(
+            "SELECT id, source_id, guid, url, title, author, published, fetched, summary, "
+            "document, read, starred FROM stories ORDER BY id"
+        ):
+            story_id = r[0]
+            stories.append({
+                "id": story_id, "source_id": r[1], "guid": r[2], "url": r[3], "title": r[4],
+                "author": r[5], "published": r[6], "fetched": r[7], "summary": r[8],
+                "document": json.loads(r[9]) if r[9] else None,
+                "read": bool(r[10]), "starred": bool(r[11]),
+                "tags": list(self._tags_of(db, story_id)),
+                "annotations": [
+                    {
+                        "uuid": a.uuid, "exact": a.quote.exact, "prefix": a.quote.prefix,
+                        "suffix": a.quote.suffix, "start": a.position.start,
+                        "end": a.position.end, "note": a.note, "color": a.color,
+                        "created": iso(a.created), "updated": iso(a.updated),
+                        "orphaned": a.orphaned,
+                    }
+                    for a in self.annotations(story_id)
+                ],
+            })
+        return {
+            "format": "broadsheet-library",
+            "version": 1,
+            "schema_version": self.schema_version,
+            "exported": iso(utcnow()),
+            "sources": sources,
+            "stories": stories,
+        }

@@ -1,0 +1,63 @@
+"""Make text from strangers safe to store and show.
+
+Every piece of text that comes from the network or an imported file (titles,
+authors, tags, feed names, article bodies, error reasons) passes through
+:func:`clean` or :func:`clean_line` before it reaches the model.  What comes
+out has no terminal control sequences, no C0/C1 control characters (other
+than newline and tab in multi-line text), no bidirectional overrides and no
+invisible spoofing characters.  Markup such as ``[bold]`` is left as it is:
+it is plain text, and the UI never parses it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Whole escape sequences first, so that what remains stays readable:
+# "\x1b[31mred" becomes "red", not "[31mred".
+_ESCAPE_SEQUENCES = re.compile(
+    r"""
+    (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?          # CSI … final byte
+  | (?:\x1b[\]PX^_]|[\x9d\x90\x98\x9e\x9f])    # OSC, DCS, SOS, PM, APC …
+    [^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?      # … up to BEL or ST
+  | \x1b[ -/]*[0-~]?                           # other ESC sequences
+    """,
+    re.VERBOSE,
+)
+
+# C0 controls except tab and newline, DEL, C1 controls; bidi embeddings,
+# overrides and isolates; zero-width and other invisible format characters
+# used for spoofing (ZWJ/ZWNJ are kept: scripts and emoji need them).
+_INVISIBLE = (
+    "\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb"
+)
+_CONTROLS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_INVISIBLE}]")
+_LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+_SPACES = re.compile(r"\s+")
+
+
+def clean(text: object) -> str:
+    """Multi-line text: keep newlines and tabs, drop every control."""
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        text = str(text)
+    text = _LINE_BREAKS.sub("\n", text)
+    text = _ESCAPE_SEQUENCES.sub("", text)
+    text = _CONTROLS.sub("", text)
+    # Unpaired surrogates cannot be encoded for the terminal or SQLite.
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def clean_line(text: object, limit: int | None = 1000) -> str:
+    """One-line text (titles, names, tags): whitespace collapsed, length capped."""
+    text = _SPACES.sub(" ", clean(text).replace("\t", " ")).strip()
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
+def clean_tag(text: object) -> str:
+    """A tag name: one line, no commas, at most 64 characters."""
+    return clean_line(str(text or "").replace(",", " "), limit=64)
