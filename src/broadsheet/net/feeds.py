@@ -1,0 +1,470 @@
+"""Recognising and parsing feeds: RSS 0.9x/1.0/2.0 and Atom (feedparser), JSON Feed.
+
+Everything that comes out of :func:`parse_feed` is sanitised: titles, authors
+and feed names are single clean lines, summaries are plain text without
+control characters, links are absolute http(s) addresses.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import html
+import io
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
+from typing import Any, Iterable
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+
+from broadsheet.model import FeedItem, ParsedFeed
+from broadsheet.sanitize import clean, clean_line
+
+FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/rdf+xml",
+    "application/feed+json",
+    "application/x-rss+xml",
+    "application/x-atom+xml",
+)
+_JSONFEED_VERSION = re.compile(rb'"version"\s*:\s*"https?://jsonfeed\.org/version/', re.I)
+_JSONFEED_KEYS = re.compile(rb'"(?:feed_url|home_page_url)"\s*:\s*"')
+_JSONFEED_ITEMS = re.compile(rb'"items"\s*:\s*\[')
+_HTML_HINT = re.compile(
+    r"<(?:!doctype\s+html|html|head|body|meta|title|script|div|p|a|table|style|link)\b", re.I
+)
+_FEED_HINT = re.compile(r"<(?:rss|feed|[\w.\-]+:rdf)[\s>]", re.I)
+_HTML_ROOTS = frozenset(
+    "html head body meta title link script style noscript div p a span table section article "
+    "header main nav h1 h2 h3 h4 h5 h6 br img form iframe ul ol center font b i".split()
+)
+_TITLE_WORDS = 12
+_TITLE_CHARS = 80
+UNTITLED = "(untitled)"
+
+
+class FeedError(Exception):
+    """The content is not a feed we can read; ``str(error)`` is one short line."""
+
+    def __init__(self, message: str = "not a feed") -> None:
+        super().__init__(clean_line(message, limit=200) or "not a feed")
+
+
+# ---------------------------------------------------------------- sniffing
+
+
+def _head_text(content: bytes, size: int = 16384) -> str:
+    """The start of ``content`` as text, good enough to look at markup."""
+    head = content[:size]
+    for bom, codec in (
+        (b"\xef\xbb\xbf", "utf-8"),
+        (b"\xff\xfe\x00\x00", "utf-32-le"),
+        (b"\x00\x00\xfe\xff", "utf-32-be"),
+        (b"\xff\xfe", "utf-16-le"),
+        (b"\xfe\xff", "utf-16-be"),
+    ):
+        if head.startswith(bom):
+            return head[len(bom) :].decode(codec, "ignore")
+    for prefix, codec in (
+        (b"\x00\x00\x00<", "utf-32-be"),
+        (b"<\x00\x00\x00", "utf-32-le"),
+        (b"\x00<", "utf-16-be"),
+        (b"<\x00", "utf-16-le"),
+    ):
+        if head.lstrip(b"\x00 \t\r\n").startswith(b"<") and head.startswith(prefix):
+            return head.decode(codec, "ignore")
+    return head.decode("utf-8", "replace")
+
+
+_PROLOG = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->|<!(?!--)[^>\[]*(?:\[.*?\]\s*)?>)", re.S)
+_ROOT = re.compile(r"\s*<([A-Za-z_][\w.\-]*(?::[A-Za-z_][\w.\-]*)?)")
+
+
+def _xml_root(text: str) -> str | None:
+    """The (lower-case, local) name of the first element, skipping the prolog."""
+    pos = 0
+    while True:
+        match = _PROLOG.match(text, pos)
+        if not match or match.end() == pos:
+            break
+        if match.group(0).lstrip().lower().startswith("<!doctype html"):
+            return "html"
+        pos = match.end()
+    match = _ROOT.match(text, pos)
+    if not match:
+        return None
+    return match.group(1).rsplit(":", 1)[-1].lower()
+
+
+def _looks_like_json(text: str) -> bool:
+    return text.lstrip().startswith(("{", "["))
+
+
+def _is_json_feed(content: bytes) -> bool:
+    if _JSONFEED_VERSION.search(content[:65536]):
+        return True
+    try:
+        data = json.loads(content)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # Broken or cut off: still a (damaged) JSON Feed if it is shaped like one.
+        head = content[:65536]
+        return bool(_JSONFEED_KEYS.search(head) and _JSONFEED_ITEMS.search(head))
+    return _json_feed_version(data) is not None
+
+
+def _json_feed_version(data: Any) -> str | None:
+    if isinstance(data, dict):
+        version = data.get("version")
+        if isinstance(version, str) and re.match(r"https?://jsonfeed\.org/version/", version, re.I):
+            return version
+    return None
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def sniff_kind(content: bytes, content_type: str | None) -> str:
+    """``"feed"``, ``"html"`` or ``"other"``, from the content first and the type second.
+
+    Content types lie (feeds served as ``text/html``, pages as ``text/xml``),
+    so what the bytes look like wins; the declared type only breaks ties.
+    """
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    text = _head_text(content)
+    media = _media_type(content_type)
+    if _looks_like_json(text):
+        if media == "application/feed+json" or _is_json_feed(content):
+            return "feed"
+        return "other"
+    root = _xml_root(text)
+    if root in ("rss", "feed", "rdf", "channel"):  # channel: old CDF
+        return "feed"
+    if root in _HTML_ROOTS or "html" in media:
+        return "html"
+    if root is None:
+        # Junk before the markup (a stray PHP notice…): whichever comes first.
+        feed = _FEED_HINT.search(text)
+        page = _HTML_HINT.search(text)
+        if feed and (page is None or feed.start() < page.start()):
+            return "feed"
+        if page:
+            return "html"
+        if media in FEED_TYPES and "<" in text:
+            return "feed"
+    return "other"
+
+
+# ---------------------------------------------------------------- text helpers
+
+
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt figcaption figure footer form h1 h2 h3 "
+    "h4 h5 h6 header hr li main nav ol p pre section table tbody thead tfoot tr td th ul".split()
+)
+_SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "head", "title", "svg", "math"})
+
+
+class _TextParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+        elif tag == "img" and not self.skip:
+            alt = dict(attrs).get("alt")
+            if alt:
+                self.parts.append(f" {alt} ")
+
+    def handle_startendtag(self, tag: str, attrs) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+        elif tag == "img":
+            self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self.skip = max(0, self.skip - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Plain, sanitised text of an HTML fragment; paragraphs separated by blank lines."""
+    if not markup:
+        return ""
+    if "<" not in markup and "&" not in markup:
+        text = markup
+    else:
+        parser = _TextParser()
+        try:
+            parser.feed(markup)
+            parser.close()
+        except Exception:  # html.parser is lenient; be safe with hostile input anyway
+            pass
+        text = "".join(parser.parts)
+    text = clean(text)
+    lines = [re.sub(r"[ \t\f\v\u00a0]+", " ", line).strip() for line in text.split("\n")]
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in lines:
+        if line:
+            current.append(line)
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return "\n\n".join(paragraphs)
+
+
+def text_to_html(text: str) -> str:
+    """Plain text as simple HTML paragraphs."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", clean(text)) if p.strip()]
+    return "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+
+
+def title_from_text(text: str) -> str:
+    """A stand-in title: the first words of a summary, or "(untitled)"."""
+    words = clean_line(text).split()
+    if not words:
+        return UNTITLED
+    title = " ".join(words[:_TITLE_WORDS])
+    if len(title) > _TITLE_CHARS:
+        title = title[: _TITLE_CHARS - 1].rsplit(" ", 1)[0].rstrip() or title[: _TITLE_CHARS - 1]
+        return title + "…"
+    return title + ("…" if len(words) > _TITLE_WORDS else "")
+
+
+def absolute_url(link: object, base: str | None) -> str | None:
+    """``link`` made absolute against ``base``; None unless http(s)."""
+    if not isinstance(link, str):
+        return None
+    link = clean_line(link, limit=None)
+    if not link:
+        return None
+    try:
+        full = urljoin(base or "", link)
+        parts = urlsplit(full)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return full
+
+
+def sane_date(moment: datetime | None, now: datetime | None = None) -> datetime | None:
+    """An aware UTC datetime, or None when absent or absurd (before 1970, > 1 year ahead)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError, OSError):
+        return None
+    now = now or datetime.now(timezone.utc)
+    if moment.year < 1970 or moment > now + timedelta(days=365):
+        return None
+    return moment
+
+
+def item_guid(guid: object, url: str | None, title: str, summary: str, enclosure: str | None) -> str:
+    """A stable identity: the feed's id, else the link, else a hash of the content."""
+    if isinstance(guid, (int, float)) and not isinstance(guid, bool):
+        guid = str(guid)
+    if isinstance(guid, str):
+        guid = clean_line(guid, limit=None)
+        if guid:
+            if len(guid) > 1000:
+                return "sha1:" + hashlib.sha1(guid.encode("utf-8")).hexdigest()
+            return guid
+    if url:
+        return url
+    digest = hashlib.sha1("\x1f".join((title, summary, enclosure or "")).encode("utf-8"))
+    return "sha1:" + digest.hexdigest()
+
+
+def make_item(
+    *,
+    guid: object,
+    url: str | None,
+    title_text: str,
+    author: str,
+    published: datetime | None,
+    summary: str,
+    content_html: str,
+    enclosure: str | None = None,
+) -> FeedItem:
+    """Assemble a FeedItem from already-extracted parts (title/summary plain text)."""
+    title = clean_line(title_text)
+    summary = clean(summary).strip()
+    content_html = clean(content_html).strip()
+    if not summary and content_html:
+        summary = html_to_text(content_html)
+    return FeedItem(
+        guid=item_guid(guid, url, title, summary, enclosure),
+        url=url,
+        title=title or title_from_text(summary),
+        author=clean_line(author, limit=200),
+        published=sane_date(published),
+        summary=summary,
+        content_html=content_html,
+    )
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def parse_feed(content: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
+    """Parse RSS, Atom or JSON Feed; raise :class:`FeedError` if it is none of them."""
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    if not content or not content.strip():
+        raise FeedError("not a feed (empty)")
+    text = _head_text(content)
+    if _looks_like_json(text):
+        from broadsheet.net.jsonfeed import parse_json_feed
+
+        return parse_json_feed(content, url)
+    kind = sniff_kind(content, content_type)
+    if kind == "html":
+        raise FeedError("not a feed (an HTML page)")
+    return _parse_xml_feed(content, url, content_type)
+
+
+def _parse_xml_feed(content: bytes, url: str, content_type: str | None) -> ParsedFeed:
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    try:
+        parsed = feedparser.parse(io.BytesIO(content), response_headers=headers)
+    except Exception:  # feedparser is meant not to raise; hostile input may still find a way
+        raise FeedError("not a feed (could not be parsed)") from None
+    feed = parsed.get("feed") or {}
+    entries = parsed.get("entries") or []
+    title = _detail_text(feed, "title")
+    if not entries and (not title or not parsed.get("version")):
+        raise FeedError("not a feed")
+    site_url = absolute_url(feed.get("link"), url)
+    is_atom = str(parsed.get("version") or "").startswith("atom")
+    feed_author = _author(feed) if is_atom else ""
+    items: list[FeedItem] = []
+    for entry in entries:
+        try:
+            items.append(_entry_item(entry, url, feed_author))
+        except (TypeError, ValueError, AttributeError, KeyError, OverflowError):
+            continue
+    return ParsedFeed(title=title or _host(site_url or url), site_url=site_url, items=items)
+
+
+def _host(url: str | None) -> str:
+    try:
+        return clean_line(urlsplit(url or "").hostname or "")
+    except ValueError:
+        return ""
+
+
+def _detail_text(node: Any, key: str) -> str:
+    """A feedparser text construct as one plain line (HTML titles lose their tags)."""
+    value = node.get(key)
+    if not isinstance(value, str) or not value:
+        return ""
+    detail = node.get(f"{key}_detail") or {}
+    kind = str(detail.get("type") or "") if hasattr(detail, "get") else ""
+    if "html" in kind:
+        value = html_to_text(value)
+    return clean_line(value)
+
+
+def _author(node: Any) -> str:
+    names: list[str] = []
+    for person in node.get("authors") or ():
+        if hasattr(person, "get"):
+            name = person.get("name") or person.get("email")
+            if isinstance(name, str) and name.strip():
+                names.append(name)
+    if not names:
+        detail = node.get("author_detail")
+        if hasattr(detail, "get") and isinstance(detail.get("name"), str):
+            names.append(detail["name"])
+        elif isinstance(node.get("author"), str):
+            names.append(node["author"])
+    return clean_line(", ".join(_unique(clean_line(n, limit=200) for n in names if n)), limit=200)
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    seen: dict[str, None] = {}
+    for value in values:
+        if value and value not in seen:
+            seen[value] = None
+    return list(seen)
+
+
+def _struct_date(entry: Any) -> datetime | None:
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        value = entry.get(key)
+        if value:
+            try:
+                return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
+            except (OverflowError, ValueError, OSError, TypeError):
+                continue
+    return None
+
+
+def _entry_content(entry: Any) -> str:
+    contents = [c for c in entry.get("content") or () if hasattr(c, "get")]
+    for wanted in ("html", None):
+        for part in contents:
+            value = part.get("value")
+            kind = str(part.get("type") or "")
+            if isinstance(value, str) and value.strip() and (wanted is None or wanted in kind):
+                return value if "html" in kind else text_to_html(value)
+    return ""
+
+
+def _entry_item(entry: Any, feed_url: str, feed_author: str) -> FeedItem:
+    base = feed_url
+    link = absolute_url(entry.get("link"), base)
+    if link is None:
+        for candidate in entry.get("links") or ():
+            if hasattr(candidate, "get") and candidate.get("rel", "alternate") == "alternate":
+                link = absolute_url(candidate.get("href"), base)
+                if link:
+                    break
+    enclosure = None
+    for candidate in entry.get("enclosures") or ():
+        if hasattr(candidate, "get") and isinstance(candidate.get("href"), str):
+            enclosure = candidate["href"]
+            break
+    content_html = _entry_content(entry)
+    summary_html = entry.get("summary")
+    if not isinstance(summary_html, str):
+        summary_html = ""
+    detail = entry.get("summary_detail") or {}
+    summary_kind = str(detail.get("type") or "text/html") if hasattr(detail, "get") else "text/html"
+    summary = html_to_text(summary_html) if "html" in summary_kind else clean(summary_html).strip()
+    return make_item(
+        guid=entry.get("id"),
+        url=link,
+        title_text=_detail_text(entry, "title"),
+        author=_author(entry) or feed_author,
+        published=_struct_date(entry),
+        summary=summary,
+        content_html=content_html,
+        enclosure=enclosure,
+    )

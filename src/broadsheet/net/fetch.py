@@ -1,0 +1,428 @@
+"""Fetching over HTTP: one shared client, with limits on everything.
+
+:class:`Fetcher` owns one :class:`httpx.AsyncClient`.  Every request
+
+* accepts only ``http`` and ``https`` addresses, on every redirect hop;
+* follows at most ``max_redirects`` redirects itself;
+* has a total ``deadline`` and a per-read ``timeout``;
+* stops as soon as more than ``max_bytes`` of *decompressed* data arrived
+  (gzip and deflate are decompressed here, in bounded steps, so a small
+  compressed bomb cannot blow up in memory);
+* sends conditional GET headers when given an ETag / Last-Modified;
+* waits for a slot in a global and a per-host semaphore;
+* retries once after a 429 or 503 whose ``Retry-After`` fits in the deadline.
+
+Every failure is a :class:`FetchError` whose text is one short, clean line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import errno
+import socket
+import ssl
+import time
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import AsyncIterator
+
+import httpx
+
+from broadsheet import __version__
+from broadsheet.sanitize import clean_line
+
+USER_AGENT = f"broadsheet/{__version__} (+terminal news reader)"
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, "
+    "text/html;q=0.8, application/xhtml+xml;q=0.8, */*;q=0.5"
+)
+REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+RETRY_CODES = frozenset({429, 503})
+_CHUNK = 64 * 1024
+
+
+class FetchError(Exception):
+    """A fetch failed; ``str(error)`` is one short line safe to show.
+
+    ``status`` is the HTTP status when the server answered with an error.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        message = clean_line(message, limit=300) or "network error"
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(slots=True)
+class FetchResult:
+    url: str
+    final_url: str
+    status: int
+    content: bytes
+    content_type: str | None
+    etag: str | None
+    last_modified: str | None
+    not_modified: bool = False
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} s"
+
+
+def _size(value: int) -> str:
+    if value >= 1_000_000:
+        return f"{value / 1_000_000:g} MB"
+    if value >= 1_000:
+        return f"{value / 1_000:g} kB"
+    return f"{value} bytes"
+
+
+def _check_url(url: str | httpx.URL, message: str) -> httpx.URL:
+    try:
+        parsed = url if isinstance(url, httpx.URL) else httpx.URL(str(url).strip())
+    except (httpx.InvalidURL, TypeError, ValueError):
+        raise FetchError("invalid address") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise FetchError(message)
+    return parsed
+
+
+def _header_safe(value: str) -> bool:
+    """Printable ASCII only: anything else cannot be sent back as a header."""
+    return value.isascii() and value.isprintable() and len(value) < 1000
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _describe(exc: BaseException, timeout: float) -> str:
+    """One line for a transport error; never the raw multi-line text."""
+    if isinstance(exc, httpx.TimeoutException):
+        return f"timed out after {_seconds(timeout)}"
+    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+        return "invalid address"
+    if isinstance(exc, httpx.DecodingError):
+        return "could not decode the response"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the server sent an invalid response or closed the connection"
+    if isinstance(exc, httpx.ProxyError):
+        return "proxy error"
+    # Look at the chain of causes for the underlying OS error.
+    seen = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, socket.gaierror):
+            return "name not resolved"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, ConnectionResetError):
+            return "connection reset"
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return "certificate not trusted"
+        if isinstance(cause, ssl.SSLError):
+            return "TLS error"
+        if isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
+            return "network unreachable"
+        cause = cause.__cause__ or cause.__context__
+    text = str(exc).lower()
+    if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
+        return "name not resolved"
+    if "connection refused" in text or "connect call failed" in text:
+        return "connection refused"
+    if "certificate" in text:
+        return "certificate not trusted"
+    if "ssl" in text or "tls" in text:
+        return "TLS error"
+    if isinstance(exc, httpx.ConnectError):
+        return "could not connect"
+    if isinstance(exc, httpx.ReadError):
+        return "connection lost while reading"
+    if isinstance(exc, httpx.WriteError):
+        return "connection lost while sending"
+    return "network error"
+
+
+class _BoundedDecoder:
+    """Decompress gzip/deflate in steps, never producing more than asked."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        if encoding in ("gzip", "x-gzip"):
+            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        else:  # deflate: zlib-wrapped normally, raw in the wild
+            self._z = zlib.decompressobj(zlib.MAX_WBITS)
+        self._first = True
+
+    def decode(self, data: bytes, limit: int) -> tuple[bytes, bool]:
+        """Decompress ``data``; returns (output, more_pending)."""
+        try:
+            out = self._z.decompress(data, max(1, limit))
+        except zlib.error:
+            if self._first and self.encoding == "deflate":
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                self._first = False
+                return self.decode(data, limit)
+            raise FetchError("could not decompress the response") from None
+        self._first = False
+        return out, bool(self._z.unconsumed_tail)
+
+    def more(self, limit: int) -> tuple[bytes, bool]:
+        return self.decode(self._z.unconsumed_tail, limit)
+
+    def flush(self) -> bytes:
+        try:
+            return self._z.flush()
+        except zlib.error:
+            raise FetchError("could not decompress the response") from None
+
+
+class _Clock:
+    """The deadline of one fetch, started once the first slot is held."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.scope: asyncio.Timeout | None = None
+        self.started: float | None = None
+
+    def start(self) -> None:
+        if self.started is None:
+            self.started = time.monotonic()
+            if self.scope is not None:
+                self.scope.reschedule(asyncio.get_running_loop().time() + self.deadline)
+
+    def left(self) -> float:
+        if self.started is None:
+            return self.deadline
+        return self.deadline - (time.monotonic() - self.started)
+
+
+class Fetcher:
+    """An async context manager owning one HTTP client; see the module doc."""
+
+    retry_limit = 1
+    max_retry_wait = 30.0
+
+    def __init__(
+        self,
+        *,
+        timeout: float = 15.0,
+        deadline: float = 30.0,
+        max_bytes: int = 10_000_000,
+        max_redirects: int = 5,
+        concurrency: int = 16,
+        per_host: int = 4,
+    ) -> None:
+        self.timeout = timeout
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.concurrency = max(1, concurrency)
+        self.per_host = max(1, per_host)
+        self._client: httpx.AsyncClient | None = None
+        self._global = asyncio.Semaphore(self.concurrency)
+        self._hosts: dict[str, asyncio.Semaphore] = {}
+
+    async def __aenter__(self) -> Fetcher:
+        self._client = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=httpx.Timeout(self.timeout),
+            headers={
+                "User-Agent": USER_AGENT,
+                "Accept": ACCEPT,
+                "Accept-Encoding": "gzip, deflate",
+            },
+            limits=httpx.Limits(
+                max_connections=self.concurrency,
+                max_keepalive_connections=self.concurrency,
+            ),
+        )
+        return self
+
+    async def __aexit__(self, *exc_info) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    def _host_semaphore(self, url: httpx.URL) -> asyncio.Semaphore:
+        key = f"{url.scheme}://{url.host}:{url.port or ''}".lower()
+        sem = self._hosts.get(key)
+        if sem is None:
+            sem = self._hosts[key] = asyncio.Semaphore(self.per_host)
+        return sem
+
+    async def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        if self._client is None:
+            raise RuntimeError("Fetcher used outside 'async with'")
+        start_url = _check_url(url, "not an http or https address")
+        # The deadline starts when the request gets its first slot, so that
+        # waiting in the queue behind other requests does not eat into it.
+        clock = _Clock(self.deadline)
+        try:
+            async with asyncio.timeout(None) as scope:
+                clock.scope = scope
+                return await self._fetch(str(url).strip(), start_url, etag, last_modified, clock)
+        except TimeoutError:
+            raise FetchError(f"timed out after {_seconds(self.deadline)}") from None
+
+    async def _fetch(
+        self,
+        original: str,
+        current: httpx.URL,
+        etag: str | None,
+        last_modified: str | None,
+        clock: _Clock,
+    ) -> FetchResult:
+        headers: dict[str, str] = {}
+        if etag and _header_safe(etag):
+            headers["If-None-Match"] = etag
+        if last_modified and _header_safe(last_modified):
+            headers["If-Modified-Since"] = last_modified
+        hops = 0
+        retries = 0
+        visited = {str(current)}
+        looped = False
+        while True:
+            outcome = await self._one(current, headers, clock)
+            kind = outcome[0]
+            if kind == "done":
+                status, content, response_headers, final = outcome[1:]
+                if status == 304:
+                    return FetchResult(
+                        url=original,
+                        final_url=final,
+                        status=304,
+                        content=b"",
+                        content_type=response_headers.get("content-type"),
+                        etag=response_headers.get("etag") or etag,
+                        last_modified=response_headers.get("last-modified") or last_modified,
+                        not_modified=True,
+                    )
+                return FetchResult(
+                    url=original,
+                    final_url=final,
+                    status=status,
+                    content=content,
+                    content_type=response_headers.get("content-type"),
+                    etag=response_headers.get("etag"),
+                    last_modified=response_headers.get("last-modified"),
+                    not_modified=False,
+                )
+            if kind == "redirect":
+                location = outcome[1]
+                try:
+                    target = current.join(location.strip())
+                except (httpx.InvalidURL, TypeError, ValueError):
+                    raise FetchError("redirect to an invalid address") from None
+                target = _check_url(target, "redirect to a non-http address")
+                hops += 1
+                looped = looped or str(target) in visited
+                if hops > self.max_redirects:
+                    if looped:
+                        raise FetchError("redirect loop")
+                    raise FetchError(f"too many redirects (more than {self.max_redirects})")
+                visited.add(str(target))
+                current = target
+                continue
+            # kind == "retry": 429 / 503
+            status, reason, wait = outcome[1:]
+            left = clock.left()
+            if retries >= self.retry_limit or wait is None or wait > min(self.max_retry_wait, left - 1):
+                raise FetchError(f"HTTP {status} {reason}".strip(), status=status)
+            retries += 1
+            await asyncio.sleep(wait)
+
+    async def _one(self, url: httpx.URL, headers: dict[str, str], clock: _Clock):
+        """One request, holding a slot; returns a tagged tuple."""
+        assert self._client is not None
+        async with self._host_semaphore(url), self._global:
+            clock.start()
+            try:
+                async with self._client.stream("GET", url, headers=headers) as response:
+                    status = response.status_code
+                    if status in REDIRECT_CODES:
+                        location = response.headers.get("location")
+                        if not location:
+                            raise FetchError(f"HTTP {status} redirect without a Location", status=status)
+                        return ("redirect", location)
+                    if status == 304:
+                        return ("done", 304, b"", response.headers, str(response.url))
+                    reason = clean_line(response.reason_phrase, limit=80)
+                    if status in RETRY_CODES:
+                        wait = _retry_after(response.headers.get("retry-after"))
+                        return ("retry", status, reason, wait)
+                    if not 200 <= status < 300:
+                        raise FetchError(f"HTTP {status} {reason}".strip(), status=status)
+                    content = await self._read(response)
+                    return ("done", status, content, response.headers, str(response.url))
+            except FetchError:
+                raise
+            except httpx.InvalidURL:
+                # The address was checked before sending; httpx parses a
+                # redirect's Location while receiving, and that one was bad.
+                raise FetchError("redirect to an invalid address") from None
+            except httpx.HTTPError as exc:
+                raise FetchError(_describe(exc, self.timeout)) from None
+            except (OSError, ssl.SSLError) as exc:
+                raise FetchError(_describe(exc, self.timeout)) from None
+
+    async def _read(self, response: httpx.Response) -> bytes:
+        limit = self.max_bytes
+        too_big = f"response larger than {_size(limit)}"
+        encoding = response.headers.get("content-encoding", "").strip().lower()
+        if encoding in ("", "identity"):
+            length = response.headers.get("content-length", "")
+            if length.isdigit() and int(length) > limit:
+                raise FetchError(too_big)
+            return await _capped(response.aiter_raw(_CHUNK), limit, too_big)
+        if encoding in ("gzip", "x-gzip", "deflate"):
+            decoder = _BoundedDecoder(encoding)
+            parts: list[bytes] = []
+            total = 0
+            async for raw in response.aiter_raw(_CHUNK):
+                out, pending = decoder.decode(raw, limit - total + 1)
+                while True:
+                    total += len(out)
+                    if total > limit:
+                        raise FetchError(too_big)
+                    parts.append(out)
+                    if not pending:
+                        break
+                    out, pending = decoder.more(limit - total + 1)
+            tail = decoder.flush()
+            total += len(tail)
+            if total > limit:
+                raise FetchError(too_big)
+            parts.append(tail)
+            return b"".join(parts)
+        # Some other encoding (br, zstd…) we did not ask for: let httpx decode.
+        return await _capped(response.aiter_bytes(_CHUNK), limit, too_big)
+
+
+async def _capped(chunks: AsyncIterator[bytes], limit: int, message: str) -> bytes:
+    parts: list[bytes] = []
+    total = 0
+    async for chunk in chunks:
+        total += len(chunk)
+        if total > limit:
+            raise FetchError(message)
+        parts.append(chunk)
+    return b"".join(parts)

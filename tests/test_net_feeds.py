@@ -1,0 +1,406 @@
+"""Feed sniffing and parsing: real feeds from the interop corpus, plus hostile ones."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from broadsheet.model import FeedItem, ParsedFeed
+from broadsheet.net import FeedError, Fetcher, parse_feed, sniff_kind
+
+CORPUS = Path("/work/shared/interop/feeds/Ranchero-Software--RSParser")
+FEEDPARSER_CORPUS = Path("/work/shared/interop/feeds/kurtmckee--feedparser")
+BAD_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+
+
+def corpus(name: str) -> bytes:
+    path = CORPUS / name
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    return path.read_bytes()
+
+
+def assert_clean(feed: ParsedFeed) -> None:
+    assert not BAD_CHARS.search(feed.title)
+    assert "\n" not in feed.title
+    for item in feed.items:
+        assert isinstance(item, FeedItem)
+        assert item.guid
+        assert item.title and "\n" not in item.title and not BAD_CHARS.search(item.title)
+        assert "\n" not in item.author and not BAD_CHARS.search(item.author)
+        assert not BAD_CHARS.search(item.summary.replace("\n", "").replace("\t", ""))
+        if item.url is not None:
+            assert item.url.startswith(("http://", "https://"))
+        if item.published is not None:
+            assert item.published.tzinfo is not None
+            assert item.published.utcoffset() == timedelta(0)
+
+
+# ---------------------------------------------------------------- sniffing
+
+
+def test_sniff_by_content_not_by_label():
+    rss = b'<?xml version="1.0"?>\n<!-- hi -->\n<rss version="2.0"><channel/></rss>'
+    atom = b'\xef\xbb\xbf<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"/>'
+    rdf = b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"></rdf:RDF>'
+    page = b"<!DOCTYPE html><html><head><title>x</title></head></html>"
+    jsonfeed = b'{"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": []}'
+    assert sniff_kind(rss, "text/html") == "feed"  # a lying content type
+    assert sniff_kind(atom, "text/plain") == "feed"
+    assert sniff_kind(rdf, None) == "feed"
+    assert sniff_kind(jsonfeed, "application/json") == "feed"
+    assert sniff_kind(page, "application/rss+xml") == "html"  # lying the other way
+    assert sniff_kind(b"<p>just a fragment</p>", None) == "html"
+    assert sniff_kind(b"whatever", "text/html; charset=utf-8") == "html"
+    junk = b"Notice: undefined index\n<?xml version='1.0'?><rss version='2.0'><channel><title>J</title></channel></rss>"
+    assert sniff_kind(junk, "application/rss+xml") == "feed"
+    assert sniff_kind(junk, None) == "feed"
+    assert sniff_kind(b"Warning: x\n<html><body><a href='/rss'>rss</a></body></html>", None) == "html"
+    assert sniff_kind(b'{"rss": {"version": "2.0"}}', "application/json") == "other"
+    assert sniff_kind(b"\x89PNG\r\n\x1a\n\x00\x00", "image/png") == "other"
+    assert sniff_kind(b'<?xml version="1.0"?><opml version="2.0"/>', "text/xml") == "other"
+    doctype = b"""<?xml version="1.0"?>\n<!-- c -->\n<!DOCTYPE rdf:RDF [\n<!ENTITY % x PUBLIC "-//x//EN" "http://x/x.ent">\n%x;\n]>\n<rdf:RDF/>"""
+    assert sniff_kind(doctype, None) == "feed"
+    stylesheet = b'<?xml version="1.0"?><?xml-stylesheet href="s.xsl"?><!DOCTYPE rss SYSTEM "x.dtd"><rss/>'
+    assert sniff_kind(stylesheet, None) == "feed"
+    utf16 = '<?xml version="1.0" encoding="utf-16"?><rss version="2.0"/>'.encode("utf-16")
+    assert sniff_kind(utf16, None) == "feed"
+
+
+@pytest.mark.parametrize(
+    "name, kind",
+    [
+        ("DaringFireball.rss", "feed"),
+        ("DaringFireball.json", "feed"),
+        ("authors.json", "feed"),
+        ("allthis-partial.json", "feed"),  # damaged, but a JSON Feed
+        ("ScriptingNews.json", "other"),  # RSS-in-JSON is not a JSON Feed
+        ("bio.rdf", "feed"),
+        ("rubenerd.rss", "feed"),
+        ("natasha.xml", "feed"),
+        ("discovery-html/DaringFireball.html", "html"),
+    ],
+)
+def test_sniff_real_files(name, kind):
+    assert sniff_kind(corpus(name), "text/html") == kind
+    assert sniff_kind(corpus(name), None) == kind
+
+
+# ---------------------------------------------------------------- real feeds
+
+
+def test_daring_fireball_atom_named_rss():
+    data = corpus("DaringFireball.rss")
+    feed = parse_feed(data, "https://daringfireball.net/feeds/main", "application/rss+xml")
+    assert feed.title == "Daring Fireball"
+    assert feed.site_url == "http://daringfireball.net/"
+    assert len(feed.items) == data.count(b"<entry>")
+    first = feed.items[0]
+    assert first.title == "Apple Product Event: Monday March 21"
+    assert first.guid == "tag:daringfireball.net,2016:/linked//6.32173"
+    assert first.url.startswith("http://recode.net/2016/02/27/")
+    assert first.author == "John Gruber"
+    assert first.published == datetime(2016, 2, 27, 21, 59, 47, tzinfo=timezone.utc)
+    assert first.summary.startswith("Kara Swisher, writing at Recode, broke the news:")
+    assert "<p>" not in first.summary
+    assert "<blockquote>" in first.content_html
+    assert len({item.guid for item in feed.items}) == len(feed.items)
+    assert_clean(feed)
+
+
+def test_daring_fireball_json():
+    data = corpus("DaringFireball.json")
+    raw = json.loads(data)
+    feed = parse_feed(data, "https://daringfireball.net/feeds/json")
+    assert feed.title == raw["title"] == "Daring Fireball"
+    assert feed.site_url == raw["home_page_url"]
+    assert len(feed.items) == len(raw["items"])
+    first = feed.items[0]
+    assert first.title == "The Talk Show: ‘I Do Like Throwing a Baby’"
+    assert first.guid == raw["items"][0]["id"]
+    assert first.url == raw["items"][0]["url"]
+    assert first.author == "John Gruber"
+    assert first.published == datetime(2017, 6, 27, 0, 54, 17, tzinfo=timezone.utc)
+    assert first.content_html.startswith("<p>New episode of America")
+    assert first.summary.startswith("New episode of America’s favorite 3-star podcast")
+    assert_clean(feed)
+
+
+def test_json_feed_authors_1_1():
+    feed = parse_feed(corpus("authors.json"), "https://example.com/feed.json")
+    authors = {item.guid: item.author for item in feed.items}
+    assert authors == {
+        "Item without authors": "Root Author 1, Root Author 2",
+        "Item with legacy author": "Legacy Item Author",
+        "Item with modern authors": "Item Author 1, Item Author 2",
+        "Item with both": "Item Author 1, Item Author 2",
+    }
+    assert all(item.title == "(untitled)" for item in feed.items)
+
+
+def test_truncated_json_feed_is_an_error_not_a_crash():
+    with pytest.raises(FeedError) as info:
+        parse_feed(corpus("allthis-partial.json"), "http://leancrew.com/all-this/feed.json")
+    assert str(info.value).startswith("not a feed")
+
+
+def test_rss_in_json_is_not_a_json_feed():
+    with pytest.raises(FeedError, match="^not a feed"):
+        parse_feed(corpus("ScriptingNews.json"), "http://scripting.com/rss.json", "application/json")
+
+
+def test_rss_1_0_rdf():
+    data = corpus("bio.rdf")
+    feed = parse_feed(data, "http://connect.biorxiv.org/biorxiv_xml/plant-biology")
+    assert feed.title == "bioRxiv Subject Collection: Plant Biology"
+    assert feed.site_url == "http://biorxiv.org"
+    assert len(feed.items) == data.count(b"<item ")
+    first = feed.items[0]
+    assert first.url == "http://biorxiv.org/cgi/content/short/743294v1?rss=1"
+    assert first.title.startswith("Wheat inositol pyrophosphate kinase")
+    assert first.published is not None and first.published.date().isoformat() == "2019-08-27"
+    assert first.author.startswith("Kaur, M.")
+    assert_clean(feed)
+
+
+def test_rubenerd_xml_base():
+    data = corpus("rubenerd.rss")
+    # Make the first item's link relative: xml:base="https://rubenerd.com/" must win
+    # over the address the feed was fetched from.
+    relative = data.replace(
+        b"<link>https://rubenerd.com/the-commodore-atari-engineer-swap/</link>",
+        b"<link>the-commodore-atari-engineer-swap/</link>",
+        1,
+    )
+    assert relative != data
+    for content in (data, relative):
+        feed = parse_feed(content, "http://mirror.example.net/feeds/rubenerd.xml")
+        assert feed.title == "Rubenerd"
+        assert feed.site_url == "https://rubenerd.com/"
+        assert len(feed.items) == data.count(b"<item>")
+        first = feed.items[0]
+        assert first.url == "https://rubenerd.com/the-commodore-atari-engineer-swap/"
+        assert first.title == "The great Commodore/Atari engineer swap"
+        assert first.author == "Ruben Schade"
+        assert first.published == datetime(2023, 1, 10, 21, 53, 1, tzinfo=timezone.utc)  # +11:00
+        assert first.summary.startswith("Spend any time reading about the history")
+        assert "Jack Trameil’s famous departure" in first.summary  # &rsquo; decoded
+        assert first.content_html == ""  # only a description, no full content
+        assert_clean(feed)
+
+
+def test_natasha_wordpress_content_encoded():
+    data = corpus("natasha.xml")
+    feed = parse_feed(data, "https://www.natashatherobot.com/feed/")
+    assert feed.title == "Natasha The Robot"
+    assert len(feed.items) == data.count(b"<item>")
+    first = feed.items[0]
+    assert first.guid == "https://www.natashatherobot.com/?p=6602"
+    assert first.url == "https://www.natashatherobot.com/url-apple-wallet-passkit-pass/"
+    assert first.author == "Natasha Murashev"
+    assert first.summary.startswith("For try! Swift NYC, we are playing")
+    assert first.content_html.startswith('<p>For <a href="https://www.tryswift.co/events/2017/nyc/">')
+    assert len(first.content_html) > len(first.summary)
+    assert_clean(feed)
+
+
+def test_every_feed_in_the_corpus_parses_or_fails_cleanly():
+    if not CORPUS.exists():
+        pytest.skip("corpus not available")
+    parsed = 0
+    for path in sorted(CORPUS.iterdir()):
+        if path.is_dir() or path.name == "LICENSE":
+            continue
+        try:
+            feed = parse_feed(path.read_bytes(), "https://example.com/feed")
+        except FeedError as error:
+            assert "\n" not in str(error)
+            continue
+        assert_clean(feed)
+        parsed += 1
+    assert parsed >= 10
+
+
+def test_whole_interop_corpus_sniffs_and_never_crashes():
+    root = CORPUS.parent
+    if not FEEDPARSER_CORPUS.exists():
+        pytest.skip("corpus not available")
+    count = 0
+    for path in sorted(root.rglob("*")):
+        if not path.is_file() or path.suffix not in (".xml", ".json", ".rdf", ".atom", ".rss"):
+            continue
+        count += 1
+        data = path.read_bytes()
+        if path.name != "ScriptingNews.json":
+            assert sniff_kind(data, "text/html") == "feed", path
+        try:
+            feed = parse_feed(data, "http://example.com/feed")
+        except FeedError as error:
+            assert str(error).startswith("not a feed") and "\n" not in str(error)
+        else:
+            assert_clean(feed)
+    assert count > 100
+
+
+# ---------------------------------------------------------------- not feeds
+
+
+@pytest.mark.parametrize(
+    "content, content_type",
+    [
+        (b"<!DOCTYPE html><html><head><title>A page</title></head><body><p>x</p></body></html>", "application/rss+xml"),
+        (b"just some text", "text/plain"),
+        (b"", "application/rss+xml"),
+        (b'<?xml version="1.0"?><opml version="2.0"><head><title>Subs</title></head><body/></opml>', "text/xml"),
+        (b'{"title": "an API answer", "items": [1, 2]}', "application/json"),
+        (b"[1, 2, 3]", "application/json"),
+        (b'{"version": "https://jsonfeed.org/version/1", "items": [', "application/feed+json"),
+        (b"\x89PNG\r\n\x1a\n" + bytes(range(256)), "image/png"),
+        (b"[" * 100_000, "application/json"),
+        (b'{"version": "https://jsonfeed.org/version/1", "items": ' + b"[" * 100_000, None),
+        (b"<rss>" + b"<a>" * 100_000, None),
+    ],
+)
+def test_not_a_feed(content, content_type):
+    with pytest.raises(FeedError) as info:
+        parse_feed(content, "https://example.com/x", content_type)
+    assert str(info.value).startswith("not a feed")
+    assert "\n" not in str(info.value)
+
+
+def test_empty_but_valid_feed():
+    feed = parse_feed(b'<rss version="2.0"><channel><title>Quiet</title><link>http://q.example/</link></channel></rss>',
+                      "http://q.example/rss")
+    assert feed.title == "Quiet" and feed.items == [] and feed.site_url == "http://q.example/"
+
+
+# ---------------------------------------------------------------- hostile feeds
+
+HOSTILE_RSS = (
+    '<?xml version="1.0" encoding="utf-8"?>\n'
+    '<rss version="2.0" xml:base="http://evil.example/blog/"><channel>'
+    "<title>Evil [/] feed \x1b]52;c;ZXZpbA==\x07 \u202eemag</title><link>/home</link>"
+    "<item><title>[@click=app.quit] \x1b[31mred\x1b[0m &#8238;rtl [/]</title><link>posts/1.html</link>"
+    '<guid isPermaLink="false">id-1</guid>'
+    "<description>&lt;p&gt;Hello &lt;b&gt;[bold]world&lt;/b&gt;\x1b[2J&lt;/p&gt;"
+    "&lt;script&gt;alert(1)&lt;/script&gt;</description>"
+    "<author>x@evil.example (Mallory \x1b]8;;http://x\x07link\x1b]8;;\x07)</author></item>"
+    "<item><description>Only a description, no title and no link at all, "
+    "which goes on for quite a few words so that the made-up title must be cut</description></item>"
+    "<item><title>no guid, bad link</title><link>javascript:alert(1)</link>"
+    '<enclosure url="http://evil.example/a.mp3" type="audio/mpeg" length="1"/></item>'
+    "<item><title>no guid, bad link</title><link>file:///etc/passwd</link>"
+    '<enclosure url="http://evil.example/b.mp3" type="audio/mpeg" length="1"/></item>'
+    "<item><title>dated badly</title><guid>d1</guid><pubDate>Mon, 01 Jan 1900 00:00:00 GMT</pubDate></item>"
+    "<item><title>from the future</title><guid>d2</guid><pubDate>Fri, 01 Jan 2100 00:00:00 GMT</pubDate></item>"
+    "</channel></rss>"
+).encode("utf-8")
+
+
+def test_hostile_rss_is_sanitised():
+    feed = parse_feed(HOSTILE_RSS, "http://evil.example/feed.xml", "text/html")
+    assert_clean(feed)
+    assert feed.title == "Evil [/] feed emag"  # markup kept as text, escapes and U+202E gone
+    assert feed.site_url == "http://evil.example/home"
+    first, untitled, bad1, bad2, old, future = feed.items
+    assert first.title == "[@click=app.quit] red rtl [/]"
+    assert first.guid == "id-1"
+    assert first.url == "http://evil.example/blog/posts/1.html"  # xml:base
+    assert first.summary == "Hello [bold]world"  # tags and script gone
+    assert "\x1b" not in first.author and "Mallory" in first.author
+    # No title: the first words of the summary stand in, shortened.
+    assert untitled.title.startswith("Only a description, no title")
+    assert untitled.title.endswith("…") and len(untitled.title) <= 80
+    assert untitled.url is None and untitled.guid.startswith("sha1:")
+    # Non-http links are dropped; identity falls back to a hash that tells items apart.
+    assert bad1.url is None and bad2.url is None
+    assert bad1.guid != bad2.guid
+    assert old.published is None and future.published is None
+
+
+def test_hostile_json_feed_is_sanitised():
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "JSON \x1b[2J[b]feed[/b]\u202e",
+        "home_page_url": "javascript:alert(1)",
+        "items": [
+            {"id": "1", "title": "\x1b]52;c;aGk=\x07[@click=app.quit]", "url": "/a",
+             "content_text": "line one\n\nline \x9b2J two", "date_published": "1969-12-31T23:00:00Z"},
+            {"id": 2, "content_html": "<p>No <em>title</em> here\u202e</p>", "external_url": "https://x.example/ext",
+             "date_modified": "2020-02-02T10:00:00+02:00", "authors": "not a list", "author": {"name": "Ann\x07"}},
+            "not an item",
+            {"id": ["wrong"], "title": 5, "summary": {"x": 1}, "url": 7, "tags": "x"},
+            None,
+            {"title": "no id, no url", "attachments": [{"url": "http://x.example/1.mp3"}]},
+            {"title": "no id, no url", "attachments": [{"url": "http://x.example/2.mp3"}]},
+        ],
+    }
+    feed = parse_feed(json.dumps(doc).encode(), "https://x.example/feed.json")
+    assert_clean(feed)
+    assert feed.title == "JSON [b]feed[/b]"
+    assert feed.site_url is None
+    first, second, wrong, noid1, noid2 = feed.items
+    assert first.title == "[@click=app.quit]"
+    assert first.url == "https://x.example/a"
+    assert first.published is None  # before 1970
+    assert first.summary == "line one\n\nline two"
+    assert re.sub(r"\s+", " ", first.content_html) == "<p>line one</p><p>line two</p>"
+    assert second.guid == "2"
+    assert second.url == "https://x.example/ext"
+    assert second.title == "No title here"
+    assert second.author == "Ann"
+    assert second.published == datetime(2020, 2, 2, 8, 0, tzinfo=timezone.utc)
+    assert wrong.title == "(untitled)" and wrong.url is None and wrong.guid.startswith("sha1:")
+    assert noid1.guid != noid2.guid
+
+
+def test_json_feed_with_wrong_top_level_types():
+    doc = {"version": "https://jsonfeed.org/version/1", "title": ["x"], "items": {"a": 1}}
+    feed = parse_feed(json.dumps(doc).encode(), "https://x.example/feed.json")
+    assert feed.items == [] and feed.title == "x.example"
+
+
+def test_guid_is_stable_between_parses():
+    one = parse_feed(HOSTILE_RSS, "http://evil.example/feed.xml")
+    two = parse_feed(HOSTILE_RSS, "http://evil.example/feed.xml")
+    assert [i.guid for i in one.items] == [i.guid for i in two.items]
+
+
+def test_atom_html_title_xml_base_and_feed_author():
+    atom = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://ex.org/a/b/">
+    <title type="html">&lt;b&gt;Atom&lt;/b&gt; news</title><link href="../"/>
+    <author><name>Feed Author</name></author>
+    <entry xml:base="sub/"><title>x</title><id>urn:1</id><link href="post"/>
+      <updated>2024-05-06T07:08:09+02:00</updated>
+      <content type="html">&lt;p&gt;&lt;a href="rel.html"&gt;link&lt;/a&gt;&lt;/p&gt;</content></entry>
+    <entry><title>plain</title><id>urn:2</id><author><name>Own Author</name></author>
+      <summary>short</summary><content type="text">plain
+content</content></entry>
+    </feed>"""
+    feed = parse_feed(atom, "http://ex.org/feed")
+    assert feed.title == "Atom news"
+    assert feed.site_url == "http://ex.org/a/"
+    first, second = feed.items
+    assert first.url == "http://ex.org/a/b/sub/post"
+    assert 'href="http://ex.org/a/b/sub/rel.html"' in first.content_html
+    assert first.author == "Feed Author"
+    assert first.published == datetime(2024, 5, 6, 5, 8, 9, tzinfo=timezone.utc)
+    assert second.author == "Own Author"
+    assert second.summary == "short"
+    assert second.content_html == "<p>plain<br>content</p>"
+
+
+# ---------------------------------------------------------------- over the wire
+
+
+async def test_fetch_then_parse_with_lying_content_type(http_server):
+    http_server.add("/feed", corpus("DaringFireball.json"), content_type="text/html; charset=utf-8")
+    async with Fetcher() as fetcher:
+        result = await fetcher.fetch(http_server.url("/feed"))
+    assert sniff_kind(result.content, result.content_type) == "feed"
+    feed = parse_feed(result.content, result.final_url, result.content_type)
+    assert feed.title == "Daring Fireball" and feed.items
