@@ -19,7 +19,8 @@ _ESCAPE_SEQUENCES = re.compile(
     r"""
     (?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?          # CSI … final byte
   | (?:\x1b[\]PX^_]|[\x9d\x90\x98\x9e\x9f])    # OSC, DCS, SOS, PM, APC …
-    [^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?      # … up to BEL or ST
+    [^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)       # … up to BEL or ST (an unended
+                                               # one loses only its introducer)
   | \x1b[ -/]*[0-~]?                           # other ESC sequences
     """,
     re.VERBOSE,

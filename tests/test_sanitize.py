@@ -1,0 +1,65 @@
+"""The sanitiser: nothing that a terminal would interpret survives it."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from broadsheet.sanitize import clean, clean_line, clean_tag
+
+FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200b\u200e\u200f\ufeff]")
+
+hostile_pieces = st.sampled_from([
+    "\x1b[31m", "\x1b[2J", "\x1b]52;c;cHduZWQ=\x07", "\x1b]8;;file:///etc/passwd\x1b\\",
+    "\x1b]0;window title\x07", "\x1bP+q\x1b\\", "\x9b31m", "\x9d0;t\x9c", "\x90dcs\x9c",
+    "\x08", "\r", "\x00", "\u202e", "\u2066", "\u200b", "\ufeff", "\x1b", "\x9d", "\x7f",
+    "[/]", "[@click=app.quit]", "[link=file:///etc/passwd]x[/link]", "[bold]",
+])
+texts = st.lists(st.one_of(st.text(), hostile_pieces), max_size=20).map("".join)
+
+
+@given(texts)
+def test_clean_leaves_no_controls(text):
+    out = clean(text)
+    assert not FORBIDDEN.search(out)
+    assert "\r" not in out
+    assert clean(out) == out  # idempotent
+
+
+@given(texts)
+def test_clean_line_is_one_line(text):
+    out = clean_line(text)
+    assert not FORBIDDEN.search(out)
+    assert "\n" not in out and "\t" not in out
+    assert out == out.strip()
+    assert len(out) <= 1000
+
+
+@given(st.text(alphabet=st.characters(categories=["L", "N", "P", "S", "Zs"]), max_size=200))
+def test_ordinary_text_passes_unchanged(text):
+    # Printable text without format characters is kept as it is.
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    assert clean(text) == text
+
+
+def test_markup_is_kept_as_plain_text():
+    title = "Budget [/] review [@click=app.quit]now[/]"
+    assert clean_line(title) == title
+
+
+def test_escape_sequences_go_whole_and_text_stays_readable():
+    assert clean_line("a\x1b[1;31mred\x1b[0m b") == "ared b"
+    assert clean_line("copy\x1b]52;c;cHduZWQ=\x07 me") == "copy me"
+    assert clean_line("link \x1b]8;;http://evil.test\x1b\\here\x1b]8;;\x1b\\") == "link here"
+    assert clean_line("over\rwrite\x08\x08") == "over write"
+    assert clean_line("\u202eevil\u202c txt") == "evil txt"
+    # A C1 string introducer that never ends loses only itself.
+    assert clean_line("a\x9dthe rest stays") == "athe rest stays"
+
+
+def test_tags_are_single_words_lists():
+    assert clean_tag("  policing,\nfollow-up ") == "policing follow-up"
+    assert len(clean_tag("x" * 500)) == 64
