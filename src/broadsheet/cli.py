@@ -1,0 +1,383 @@
+"""The ``broadsheet`` command: the TUI by default, subcommands for scripts.
+
+Errors are one sentence on stderr and a non-zero exit status, never a
+traceback (set ``BROADSHEET_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from broadsheet import __version__, config
+from broadsheet.model import iso
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class CommandError(Exception):
+    """A failure to report as one line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not argparse's usage block
+        self.exit(EXIT_USAGE, f"broadsheet: {message} (see 'broadsheet --help').\n")
+
+
+DESCRIPTION = """\
+A keyboard-driven terminal reader for news and long-form articles.
+
+With no command, opens the reader on your library. The first run on an empty
+library shows a few bundled Welcome stories, so it works offline at once.
+"""
+
+EPILOG = """\
+examples:
+  broadsheet                                   open the reader
+  broadsheet add https://example.org/feed.xml  subscribe (feeds are found on web pages too)
+  broadsheet add https://example.org/story --tag later
+  broadsheet refresh                           fetch every feed
+  broadsheet list --search 'tag:policing is:unread' --json
+  broadsheet export --format json -o library.json
+
+search: words (all must match), "exact phrase", tag:NAME, -tag:NAME, is:unread, is:read
+
+The library is one SQLite file: --library PATH, else $BROADSHEET_LIBRARY, else
+$XDG_DATA_HOME/broadsheet/library.sqlite3.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="broadsheet",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"broadsheet {__version__}")
+    parser.add_argument(
+        "--library", metavar="PATH", type=Path,
+        help="the library file (default: $BROADSHEET_LIBRARY or "
+        f"{config.data_dir() / config.LIBRARY_FILENAME})",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    add = commands.add_parser(
+        "add", help="subscribe to feeds or save articles",
+        description="Subscribe to a feed (RSS, Atom, JSON Feed, or a web page that advertises "
+        "one), or save any other web page as a single story.",
+    )
+    add.add_argument("urls", nargs="+", metavar="URL")
+    add.add_argument("--tag", action="append", default=[], metavar="TAG",
+                     help="tag every story the command adds (repeatable)")
+
+    refresh = commands.add_parser("refresh", help="fetch every feed",
+                                  description="Fetch every feed at once and store new stories.")
+    refresh.add_argument("--quiet", action="store_true", help="print only failures")
+
+    listing = commands.add_parser("list", help="list stories, newest first",
+                                  description="List stories, newest first.")
+    listing.add_argument("--tag", action="append", default=[], metavar="TAG",
+                         help="only stories with this tag (repeatable)")
+    listing.add_argument("--unread", action="store_true", help="only unread stories")
+    listing.add_argument("--search", metavar="QUERY", default="",
+                         help="words, \"phrases\", tag:NAME, -tag:NAME, is:unread, is:read")
+    listing.add_argument("--limit", type=int, default=None, metavar="N",
+                         help="at most N stories")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+
+    read = commands.add_parser("read", help="print a story's clean text",
+                               description="Print a story's clean text (fetching it once if "
+                               "the feed gave only a summary).")
+    read.add_argument("id", type=int, metavar="ID")
+
+    extract = commands.add_parser(
+        "extract", help="print the clean text of a page (no library)",
+        description="Extract the article from a web page or HTML file; the library is not used.",
+    )
+    extract.add_argument("target", metavar="URL|FILE")
+    extract.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+
+    tag = commands.add_parser("tag", help="tag a story (or --remove tags)",
+                              description="Add tags to a story, or remove them with --remove.")
+    tag.add_argument("id", type=int, metavar="ID")
+    tag.add_argument("tags", nargs="+", metavar="TAG")
+    tag.add_argument("--remove", action="store_true", help="remove these tags instead")
+
+    annotate = commands.add_parser(
+        "annotate", help="highlight a quote in a story, with a note",
+        description="Highlight a passage of a story, found by its words, with an optional note.",
+    )
+    annotate.add_argument("id", type=int, metavar="ID")
+    annotate.add_argument("--quote", required=True, metavar="TEXT")
+    annotate.add_argument("--note", default="", metavar="TEXT")
+
+    export = commands.add_parser("export", help="export the whole library",
+                                 description="Export everything: sources, stories, tags and "
+                                 "annotations.")
+    export.add_argument("--format", choices=("json",), default="json")
+    export.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="write to FILE instead of standard output")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = HANDLERS.get(args.command or "", run_tui)
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        print("broadsheet: interrupted.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Output piped into something that stopped reading (head, less).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except Exception as error:  # noqa: BLE001 - one line, never a traceback
+        if os.environ.get("BROADSHEET_DEBUG"):
+            raise
+        print(f"broadsheet: {_one_line(error)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _one_line(error: BaseException) -> str:
+    from broadsheet.sanitize import clean_line
+
+    text = clean_line(str(error), 500)
+    known = error.__class__.__name__ in (
+        "CommandError", "LibraryError", "ServiceError", "FullTextUnavailable", "FetchError",
+        "FeedError",
+    )
+    if not known:
+        text = f"unexpected error ({error.__class__.__name__}): {text}" if text else (
+            f"unexpected error ({error.__class__.__name__})"
+        )
+    if text and text[-1] not in ".!?":
+        text += "."
+    return text
+
+
+@contextmanager
+def _services(args: argparse.Namespace) -> Iterator[Any]:
+    from broadsheet.services import Services
+
+    services = Services.open(args.library)
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+def _progress_bar(label: str) -> tuple[Callable[[int, int, str], None] | None, Any]:
+    """A progress bar on stderr when it is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from broadsheet.sanitize import clean_line
+
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[current]}", markup=False),
+        console=Console(stderr=True), transient=True,
+    )
+    task = bar.add_task(label, total=None, current="")
+
+    def update(done: int, total: int, current: str) -> None:
+        bar.update(task, completed=done, total=total, current=clean_line(current, 60))
+
+    return update, bar
+
+
+def _run_with_progress(label: str, make: Callable[[Any], Any], quiet: bool = False) -> Any:
+    update, bar = (None, None) if quiet else _progress_bar(label)
+    if bar is None:
+        return asyncio.run(make(update))
+    with bar:
+        return asyncio.run(make(update))
+
+
+# -- commands ------------------------------------------------------------------
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        raise CommandError("the reader needs a terminal; see 'broadsheet --help' for commands")
+    from broadsheet.ui.app import run_app
+
+    with _services(args) as services:
+        services.ensure_welcome()
+        run_app(services)
+    return EXIT_OK
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    with _services(args) as services:
+        report = _run_with_progress(
+            "Adding", lambda update: services.add(args.urls, args.tag, update)
+        )
+    print(report.summary())
+    return EXIT_ERROR if report.failed else EXIT_OK
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    with _services(args) as services:
+        report = _run_with_progress(
+            "Refreshing", lambda update: services.refresh(update), quiet=args.quiet
+        )
+    if not args.quiet or report.failed:
+        print(report.summary())
+    return EXIT_ERROR if report.failed and len(report.failed) == report.sources else EXIT_OK
+
+
+def _story_json(story: Any) -> dict[str, Any]:
+    return {
+        "id": story.id,
+        "source": story.source_title,
+        "title": story.title,
+        "url": story.url,
+        "author": story.author,
+        "published": iso(story.published),
+        "fetched": iso(story.fetched),
+        "read": story.read,
+        "starred": story.starred,
+        "tags": list(story.tags),
+        "annotations": story.annotation_count,
+    }
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from broadsheet.humanize import ago
+
+    terms = [args.search] if args.search else []
+    terms += [f'tag:"{t}"' if " " in t else f"tag:{t}" for t in args.tag]
+    if args.unread:
+        terms.append("is:unread")
+    query = " ".join(terms)
+    with _services(args) as services:
+        total = services.count_stories(query)
+        limit = total if args.limit is None else max(0, args.limit)
+        stories = services.stories_page(query, 0, limit)
+    if args.json:
+        json.dump([_story_json(s) for s in stories], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for story in stories:
+        mark = " " if story.read else "*"
+        tags = "  " + " ".join(f"#{t}" for t in story.tags) if story.tags else ""
+        age = ago(story.when)
+        print(f"{story.id:>6} {mark} {story.source_title[:20]:<20} {age:>16}  {story.title}{tags}")
+    return EXIT_OK
+
+
+def cmd_read(args: argparse.Namespace) -> int:
+    from broadsheet.extract import to_text
+
+    from broadsheet.services import FullTextUnavailable
+
+    with _services(args) as services:
+        story = services.story(args.id)
+        try:
+            document = asyncio.run(services.open_document(args.id))
+        except FullTextUnavailable as error:
+            print(f"broadsheet: {_one_line(error)[:-1]}; showing the feed's summary.",
+                  file=sys.stderr)
+            document = error.fallback
+    header = [document.title or story.title]
+    details = [d for d in (story.source_title, document.byline, iso(story.published)) if d]
+    if details:
+        header.append(" · ".join(details))
+    sys.stdout.write("\n".join(header) + "\n\n" + to_text(document, with_links=True) + "\n")
+    return EXIT_OK
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from broadsheet.extract import extract_document, to_markdown, to_text
+
+    target = args.target
+    if target.lower().startswith(("http://", "https://")):
+        from broadsheet.net import Fetcher
+
+        async def fetch() -> Any:
+            async with Fetcher() as fetcher:
+                return await fetcher.fetch(target)
+
+        result = asyncio.run(fetch())
+        document = extract_document(result.content, result.final_url, result.content_type)
+    else:
+        path = Path(target)
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CommandError(f"cannot read {target}: {error.strerror or error}") from None
+        document = extract_document(data, None)
+    if args.format == "markdown":
+        sys.stdout.write(to_markdown(document).rstrip("\n") + "\n")
+    elif args.format == "json":
+        json.dump(document.to_json(), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(to_text(document) + "\n")
+    return EXIT_OK
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    with _services(args) as services:
+        if args.remove:
+            tags = services.remove_tags(args.id, args.tags)
+        else:
+            tags = services.add_tags(args.id, args.tags)
+    print(f"Story {args.id}: " + (", ".join(tags) if tags else "no tags"))
+    return EXIT_OK
+
+
+def cmd_annotate(args: argparse.Namespace) -> int:
+    with _services(args) as services:
+        if services.cached_document(args.id) is None:
+            asyncio.run(services.open_document(args.id))
+        annotation = services.annotate_quote(args.id, args.quote, args.note)
+    print(f"Highlighted characters {annotation.position.start}–{annotation.position.end} "
+          f"of story {args.id}" + (" with a note." if annotation.note else "."))
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with _services(args) as services:
+        data = services.export_json()
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if args.output:
+        tmp = args.output.with_name(args.output.name + ".tmp")
+        try:
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(args.output)
+        except OSError as error:
+            raise CommandError(f"cannot write {args.output}: {error.strerror or error}") from None
+        print(f"Exported {len(data['stories'])} stories and {len(data['sources'])} sources "
+              f"to {args.output}.", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "add": cmd_add,
+    "refresh": cmd_refresh,
+    "list": cmd_list,
+    "read": cmd_read,
+    "extract": cmd_extract,
+    "tag": cmd_tag,
+    "annotate": cmd_annotate,
+    "export": cmd_export,
+}

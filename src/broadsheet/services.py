@@ -1,0 +1,429 @@
+"""The one API that both the TUI and the command line call.
+
+It ties the library file, the network and the extractor together.  Nothing
+here knows about terminals; long work reports progress through a callback
+``progress(done, total, label)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from broadsheet import anchoring, config
+from broadsheet.extract import document_from_fragment, extract_document
+from broadsheet.library import FeedState, Library, LibraryError
+from broadsheet.model import Annotation, Document, ParsedFeed, Story, parse_iso
+from broadsheet.net import (
+    FeedError,
+    Fetcher,
+    FetchError,
+    FetchResult,
+    discover_feeds,
+    parse_feed,
+    sniff_kind,
+)
+from broadsheet.sanitize import clean_line
+
+Progress = Callable[[int, int, str], None]
+
+WELCOME_TITLE = "Welcome"
+# A feed's own content counts as the full article from this many words on.
+FULL_CONTENT_WORDS = 120
+
+__all__ = [
+    "AddOutcome",
+    "AddReport",
+    "FullTextUnavailable",
+    "LibraryError",
+    "RefreshReport",
+    "ServiceError",
+    "Services",
+]
+
+
+class ServiceError(Exception):
+    """Something the user asked for could not be done; one line, safe to show."""
+
+
+class FullTextUnavailable(ServiceError):
+    """The article page could not be fetched; ``fallback`` is what the feed
+    gave (its summary or short content), not stored, so a later open tries
+    the page again."""
+
+    def __init__(self, message: str, fallback: Document) -> None:
+        super().__init__(message)
+        self.fallback = fallback
+
+
+@dataclass(slots=True)
+class AddOutcome:
+    url: str
+    kind: str  # "feed", "saved" or "error"
+    title: str = ""
+    new_stories: int = 0
+    message: str = ""
+    story_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class AddReport:
+    outcomes: list[AddOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[AddOutcome]:
+        return [o for o in self.outcomes if o.kind == "error"]
+
+    def summary(self) -> str:
+        feeds = [o for o in self.outcomes if o.kind == "feed"]
+        saved = [o for o in self.outcomes if o.kind == "saved"]
+        parts = []
+        if feeds:
+            stories = sum(o.new_stories for o in feeds)
+            parts.append(
+                f"subscribed to {_plural(len(feeds), 'feed')} ({_plural(stories, 'new story', 'new stories')})"
+            )
+        if saved:
+            parts.append(f"saved {_plural(len(saved), 'article')}")
+        if self.failed:
+            reasons = "; ".join(f"{o.url}: {o.message}" for o in self.failed)
+            parts.append(f"{_plural(len(self.failed), 'failure')} ({reasons})")
+        text = ", ".join(parts) or "nothing added"
+        return text[0].upper() + text[1:] + "."
+
+
+@dataclass(slots=True)
+class RefreshReport:
+    sources: int = 0
+    new_stories: int = 0
+    unchanged: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"{_plural(self.new_stories, 'new story', 'new stories')} "
+            f"from {_plural(self.sources, 'source')}"
+        )
+        if self.failed:
+            reasons = "; ".join(f"{title}: {reason}" for title, reason in self.failed)
+            text += f", {len(self.failed)} failed ({reasons})"
+        return text + "."
+
+
+def _plural(count: int, singular: str, plural: str | None = None) -> str:
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
+def _check_url(url: str) -> str:
+    url = url.strip()
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme not in ("http", "https"):
+        raise ServiceError(f"{clean_line(url, 200)} is not an http or https address")
+    return url
+
+
+class Services:
+    """One open library and everything that can be done with it."""
+
+    def __init__(self, library: Library, fetcher_options: dict[str, Any] | None = None) -> None:
+        self.library = library
+        self.fetcher_options = fetcher_options or {}
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, **fetcher_options: Any) -> Services:
+        return cls(Library.open(Path(path) if path else config.default_library_path()),
+                   fetcher_options)
+
+    @property
+    def library_path(self) -> Path:
+        return self.library.path
+
+    def close(self) -> None:
+        self.library.close()
+
+    def fetcher(self) -> Fetcher:
+        return Fetcher(**self.fetcher_options)
+
+    # -- first run -----------------------------------------------------------
+
+    def ensure_welcome(self) -> bool:
+        """Give an empty library the bundled Welcome stories; True if added."""
+        if self.library.sources():
+            return False
+        samples = resources.files("broadsheet.samples")
+        index = json.loads(samples.joinpath("index.json").read_text(encoding="utf-8"))
+        source_id = self.library.bundled_source_id(WELCOME_TITLE)
+        for entry in index:
+            html = samples.joinpath(entry["file"]).read_bytes()
+            document = extract_document(html, entry["url"], "text/html; charset=utf-8")
+            self.library.add_story(
+                source_id,
+                url=entry["url"],
+                title=entry.get("title") or document.title,
+                document=document,
+                author=document.byline,
+                published=parse_iso(entry.get("published")) or document.published,
+                tags=entry.get("tags", ()),
+            )
+        return True
+
+    # -- the list --------------------------------------------------------------
+
+    def count_stories(self, query: str = "") -> int:
+        return self.library.count_stories(query)
+
+    def stories_page(self, query: str, offset: int, limit: int) -> list[Story]:
+        return self.library.stories(query, offset, limit)
+
+    def story(self, story_id: int) -> Story:
+        return self.library.story(story_id)
+
+    def all_tags(self) -> list[tuple[str, int]]:
+        return self.library.all_tags()
+
+    def set_read(self, story_id: int, read: bool) -> None:
+        self.library.set_read(story_id, read)
+
+    def set_tags(self, story_id: int, tags: Iterable[str]) -> tuple[str, ...]:
+        return self.library.set_tags(story_id, tags)
+
+    def add_tags(self, story_id: int, tags: Iterable[str]) -> tuple[str, ...]:
+        return self.library.add_tags(story_id, tags)
+
+    def remove_tags(self, story_id: int, tags: Iterable[str]) -> tuple[str, ...]:
+        return self.library.remove_tags(story_id, tags)
+
+    # -- reading ---------------------------------------------------------------
+
+    def cached_document(self, story_id: int) -> Document | None:
+        return self.library.document(story_id)
+
+    async def open_document(self, story_id: int, fetcher: Fetcher | None = None) -> Document:
+        """The story's clean text: stored, from the feed's full content, or
+        fetched and extracted now (and stored, so it reads offline later)."""
+        cached = self.library.document(story_id)
+        if cached is not None:
+            return cached
+        story = self.library.story(story_id)
+        summary, content_html = self.library.story_content(story_id)
+        document: Document | None = None
+        if content_html:
+            from_feed = document_from_fragment(content_html, story.url, story.title)
+            if from_feed.word_count >= FULL_CONTENT_WORDS or not story.url:
+                document = from_feed
+        if document is None and story.url:
+            try:
+                result = await self._fetch(story.url, fetcher)
+            except FetchError as error:
+                fallback = self._feed_document(story, summary, content_html)
+                message = f"Could not fetch the full text: {error}"
+                if not fallback.blocks:
+                    raise ServiceError(message) from None
+                raise FullTextUnavailable(message, fallback) from None
+            document = await asyncio.to_thread(
+                extract_document, result.content, result.final_url, result.content_type
+            )
+            if not document.blocks:
+                fallback = self._feed_document(story, summary, content_html)
+                message = "The page has no readable article text."
+                if not fallback.blocks:
+                    raise ServiceError(message)
+                raise FullTextUnavailable(message, fallback)
+        if document is None:
+            document = self._feed_document(story, summary, content_html)
+        if not document.title:
+            document.title = story.title
+        self.library.set_document(story_id, document)
+        return document
+
+    @staticmethod
+    def _feed_document(story: Story, summary: str, content_html: str) -> Document:
+        """What the feed itself said: its content, else its summary."""
+        document = document_from_fragment(content_html, story.url, story.title)
+        if not document.blocks and summary:
+            document = document_from_fragment(
+                f"<p>{_escape_html(summary)}</p>", story.url, story.title
+            )
+        if not document.title:
+            document.title = story.title
+        return document
+
+    async def _fetch(self, url: str, fetcher: Fetcher | None) -> FetchResult:
+        if fetcher is not None:
+            return await fetcher.fetch(url)
+        async with self.fetcher() as own:
+            return await own.fetch(url)
+
+    def plain_text(self, story_id: int) -> str:
+        document = self.library.document(story_id)
+        if document is None:
+            raise ServiceError(f"Story {story_id} has not been read yet, so it has no text.")
+        return document.plain_text()
+
+    # -- annotations -----------------------------------------------------------
+
+    def annotations(self, story_id: int) -> list[Annotation]:
+        return self.library.annotations(story_id)
+
+    def annotate_range(
+        self, story_id: int, start: int, end: int, note: str = "", color: str = "yellow"
+    ) -> Annotation:
+        text = self.plain_text(story_id)
+        try:
+            quote, position = anchoring.build_selectors(text, start, end)
+        except ValueError as error:
+            raise ServiceError(f"Cannot highlight that passage: {error}") from None
+        return self.library.add_annotation(story_id, quote, position, note, color)
+
+    def annotate_quote(
+        self, story_id: int, quote: str, note: str = "", color: str = "yellow"
+    ) -> Annotation:
+        text = self.plain_text(story_id)
+        found = anchoring.find_quote(text, quote.strip())
+        if found is None:
+            raise ServiceError("That quote is not in the story's text.")
+        return self.annotate_range(story_id, found[0], found[1], note, color)
+
+    def set_note(self, annotation_id: int, note: str) -> None:
+        self.library.set_note(annotation_id, note)
+
+    def delete_annotation(self, annotation_id: int) -> None:
+        self.library.delete_annotation(annotation_id)
+
+    # -- getting stories -------------------------------------------------------
+
+    async def add(
+        self, urls: Iterable[str], tags: Iterable[str] = (), progress: Progress | None = None
+    ) -> AddReport:
+        """Subscribe to feeds or save articles; one failing URL never stops the others."""
+        urls = list(urls)
+        tags = list(tags)
+        report = AddReport()
+        async with self.fetcher() as fetcher:
+            for done, url in enumerate(urls):
+                if progress:
+                    progress(done, len(urls), url)
+                try:
+                    outcome = await self._add_one(fetcher, _check_url(url), tags)
+                except (ServiceError, FetchError, FeedError, LibraryError) as error:
+                    outcome = AddOutcome(url, "error", message=clean_line(str(error), 300))
+                report.outcomes.append(outcome)
+            if progress:
+                progress(len(urls), len(urls), "")
+        return report
+
+    async def _add_one(self, fetcher: Fetcher, url: str, tags: list[str]) -> AddOutcome:
+        result = await fetcher.fetch(url)
+        kind = sniff_kind(result.content, result.content_type)
+        if kind == "feed":
+            parsed = await asyncio.to_thread(
+                parse_feed, result.content, result.final_url, result.content_type
+            )
+            return self._subscribe(url, result, parsed, tags)
+        if kind != "html":
+            raise ServiceError("not a feed or a web page")
+        for feed_url in discover_feeds(result.content, result.final_url):
+            if feed_url in (url, result.final_url):
+                continue
+            try:
+                feed_result = await fetcher.fetch(feed_url)
+                parsed = await asyncio.to_thread(
+                    parse_feed, feed_result.content, feed_result.final_url,
+                    feed_result.content_type,
+                )
+            except (FetchError, FeedError):
+                continue
+            return self._subscribe(feed_url, feed_result, parsed, tags)
+        document = await asyncio.to_thread(
+            extract_document, result.content, result.final_url, result.content_type
+        )
+        if not document.blocks:
+            raise ServiceError("the page has no readable article text")
+        story_id, created = self.library.add_story(
+            self.library.saved_source_id(),
+            url=result.final_url,
+            title=document.title or result.final_url,
+            document=document,
+            author=document.byline,
+            published=document.published,
+            tags=tags,
+        )
+        return AddOutcome(url, "saved", title=document.title, new_stories=int(created),
+                          message="" if created else "already saved", story_ids=[story_id])
+
+    def _subscribe(
+        self, url: str, result: FetchResult, parsed: ParsedFeed, tags: list[str]
+    ) -> AddOutcome:
+        source_id, created = self.library.add_feed(url, parsed.title, parsed.site_url)
+        new_ids = self.library.add_items(
+            source_id, parsed.items, tags, etag=result.etag, last_modified=result.last_modified,
+            feed_title=parsed.title, site_url=parsed.site_url,
+        )
+        return AddOutcome(url, "feed", title=parsed.title or url, new_stories=len(new_ids),
+                          message="" if created else "already subscribed", story_ids=new_ids)
+
+    async def refresh(self, progress: Progress | None = None) -> RefreshReport:
+        """Fetch every feed concurrently; each feed is stored in its own transaction."""
+        feeds = self.library.feeds()
+        report = RefreshReport(sources=len(feeds))
+        done = 0
+        if progress:
+            progress(0, len(feeds), "")
+        async with self.fetcher() as fetcher:
+            tasks = [asyncio.ensure_future(self._fetch_feed(fetcher, feed)) for feed in feeds]
+            for next_done in asyncio.as_completed(tasks):
+                feed, result, parsed, error = await next_done
+                if error is not None:
+                    self.library.record_fetch(feed.id, error=error)
+                    report.failed.append((feed.title or feed.url, error))
+                elif result is not None and result.not_modified:
+                    self.library.record_fetch(
+                        feed.id, etag=result.etag or feed.etag,
+                        last_modified=result.last_modified or feed.last_modified,
+                    )
+                    report.unchanged += 1
+                elif result is not None and parsed is not None:
+                    new_ids = self.library.add_items(
+                        feed.id, parsed.items, etag=result.etag,
+                        last_modified=result.last_modified, feed_title=parsed.title,
+                        site_url=parsed.site_url,
+                    )
+                    report.new_stories += len(new_ids)
+                done += 1
+                if progress:
+                    progress(done, len(feeds), feed.title or feed.url)
+        return report
+
+    async def _fetch_feed(
+        self, fetcher: Fetcher, feed: FeedState
+    ) -> tuple[FeedState, FetchResult | None, ParsedFeed | None, str | None]:
+        try:
+            result = await fetcher.fetch(
+                feed.url, etag=feed.etag, last_modified=feed.last_modified
+            )
+            if result.not_modified:
+                return feed, result, None, None
+            parsed = await asyncio.to_thread(
+                parse_feed, result.content, result.final_url, result.content_type
+            )
+            return feed, result, parsed, None
+        except (FetchError, FeedError) as error:
+            return feed, None, None, clean_line(str(error), 300) or type(error).__name__
+        except Exception as error:  # noqa: BLE001 - one bad feed never stops the others
+            return feed, None, None, clean_line(f"{type(error).__name__}: {error}", 300)
+
+    # -- everything --------------------------------------------------------------
+
+    def export_json(self) -> dict[str, Any]:
+        return self.library.export_all()
+
+
+def _escape_html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
+        "\n\n", "</p><p>"
+    )

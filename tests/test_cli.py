@@ -1,0 +1,278 @@
+"""The command line, end to end, against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import pytest
+
+from broadsheet import __version__
+from broadsheet.cli import main
+
+ARTICLE_WORDS = (
+    "The harbour commission voted on Tuesday to rebuild the old sea wall. "
+    "Engineers said the work would take three years and cost less than feared. "
+)
+
+
+def rss(items, title="Harbour News", link="http://example.test/"):
+    entries = "".join(
+        f"<item><title>{t}</title><link>{u}</link><guid>{g}</guid>"
+        f"<pubDate>Sun, 0{i + 1} Nov 2026 10:00:00 GMT</pubDate>"
+        f"<description>{d}</description></item>"
+        for i, (g, t, u, d) in enumerate(items)
+    )
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>'
+            f"<link>{link}</link>{entries}</channel></rss>")
+
+
+def article_page(title, paragraphs=8, extra=""):
+    body = "".join(f"<p>{ARTICLE_WORDS} Paragraph {n}.</p>" for n in range(paragraphs))
+    return (f"<html><head><title>{title}</title>{extra}</head><body>"
+            "<nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+            f"<article><h1>{title}</h1>{body}</article>"
+            "<footer>Copyright 2026 Example Media</footer></body></html>")
+
+
+@pytest.fixture
+def run(tmp_path, capsys, monkeypatch):
+    """Run the CLI in-process on a library in tmp_path: returns (code, out, err)."""
+    library = tmp_path / "lib.sqlite3"
+    monkeypatch.delenv("BROADSHEET_LIBRARY", raising=False)
+
+    def _run(*args):
+        code = main(["--library", str(library), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    _run.library = library
+    return _run
+
+
+def listed(run, *args):
+    code, out, err = run("list", "--json", *args)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_help_and_version_in_a_real_process():
+    out = subprocess.run([sys.executable, "-m", "broadsheet", "--help"],
+                         capture_output=True, text=True, check=True).stdout
+    for command in ("add", "refresh", "list", "read", "extract", "tag", "annotate", "export"):
+        assert command in out
+    assert "--library" in out
+    version = subprocess.run([sys.executable, "-m", "broadsheet", "--version"],
+                             capture_output=True, text=True, check=True).stdout
+    assert version.strip() == f"broadsheet {__version__}"
+
+
+def test_errors_are_one_line_without_traceback(tmp_path):
+    not_library = tmp_path / "notes.txt"
+    not_library.write_text("my notes\n")
+    before = not_library.read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "broadsheet", "--library", str(not_library), "list"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and "not a broadsheet library" in result.stderr
+    assert not_library.read_bytes() == before
+    missing = subprocess.run(
+        [sys.executable, "-m", "broadsheet", "--library", str(tmp_path / "l.sqlite3"),
+         "read", "42"], capture_output=True, text=True,
+    )
+    assert missing.returncode == 1 and missing.stderr.strip() == "broadsheet: There is no story 42."
+    usage = subprocess.run([sys.executable, "-m", "broadsheet", "frobnicate"],
+                           capture_output=True, text=True)
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr
+    assert usage.stderr.count("\n") == 1
+
+
+def test_library_from_environment(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "env-lib.sqlite3"
+    monkeypatch.setenv("BROADSHEET_LIBRARY", str(path))
+    assert main(["list"]) == 0
+    assert path.exists()
+
+
+def test_add_feed_with_tags_then_list(run, http_server):
+    http_server.add("/feed.xml", rss([
+        ("a1", "Sea wall vote", http_server.url("/a1"), "The vote."),
+        ("a2", "Budget [/] review [@click=app.quit]now[/]", http_server.url("/a2"), "Money."),
+    ]), content_type="application/rss+xml")
+    code, out, err = run("add", http_server.url("/feed.xml"), "--tag", "harbour", "--tag", "local")
+    assert code == 0, err
+    assert "Subscribed to 1 feed (2 new stories)" in out
+    stories = listed(run)
+    assert [s["title"] for s in stories] == ["Budget [/] review [@click=app.quit]now[/]",
+                                             "Sea wall vote"]
+    first = stories[0]
+    assert first["source"] == "Harbour News"
+    assert first["published"] == "2026-11-02T10:00:00Z"
+    assert first["read"] is False and first["tags"] == ["harbour", "local"]
+    assert first["url"] == http_server.url("/a2")
+    assert {"id", "source", "title", "url", "published", "read", "tags"} <= set(first)
+    assert [s["title"] for s in listed(run, "--search", "wall")] == ["Sea wall vote"]
+    assert len(listed(run, "--tag", "harbour", "--unread")) == 2
+    # Adding again subscribes nothing twice.
+    run("add", http_server.url("/feed.xml"))
+    assert len(listed(run)) == 2
+
+
+def test_add_page_that_advertises_a_feed_subscribes(run, http_server):
+    http_server.add("/feed.xml", rss([("b1", "Found by discovery", http_server.url("/b1"), "x")]),
+                    content_type="application/rss+xml")
+    http_server.add("/", article_page(
+        "Home", 2, '<link rel="alternate" type="application/rss+xml" href="/feed.xml">'))
+    code, out, err = run("add", http_server.url("/"))
+    assert code == 0, err
+    assert "Subscribed to 1 feed" in out
+    assert [s["title"] for s in listed(run)] == ["Found by discovery"]
+
+
+def test_add_article_saves_it_and_reads_offline(run, http_server):
+    http_server.add("/story", article_page("The sea wall, explained"))
+    code, out, err = run("add", http_server.url("/story"), "--tag", "later")
+    assert code == 0, err
+    assert "Saved 1 article" in out
+    (story,) = listed(run)
+    assert story["source"] == "Saved" and story["tags"] == ["later"]
+    assert story["title"] == "The sea wall, explained"
+    requests_before = len(http_server.requests)
+    code, text, err = run("read", str(story["id"]))
+    assert code == 0, err
+    assert "harbour commission voted" in text
+    assert "Copyright 2026" not in text and "Home" not in text.split("\n\n", 1)[1]
+    assert len(http_server.requests) == requests_before  # extracted once, at add
+
+
+def test_read_fetches_full_text_once_then_offline(run, http_server):
+    http_server.add("/feed.xml", rss([("c1", "Summary only", http_server.url("/c1"),
+                                       "Just a teaser.")]), content_type="application/rss+xml")
+    http_server.add("/c1", article_page("Summary only", 6))
+    run("add", http_server.url("/feed.xml"))
+    (story,) = listed(run)
+    code, text, err = run("read", str(story["id"]))
+    assert code == 0, err
+    assert "three years" in text
+    fetched = [r for r in http_server.requests if r[1] == "/c1"]
+    assert len(fetched) == 1
+    http_server.add("/c1", "gone", status=500)
+    code, again, err = run("read", str(story["id"]))
+    assert code == 0 and again == text
+    assert len([r for r in http_server.requests if r[1] == "/c1"]) == 1
+
+
+def test_refresh_stores_new_stories_once_and_reports_failures(run, http_server):
+    good = http_server.url("/good.xml")
+    http_server.add("/good.xml", rss([("d1", "First", good + "#1", "x")]),
+                    content_type="application/rss+xml", etag='"v1"')
+    http_server.add("/bad.xml", rss([("e1", "Other", "http://e.test/1", "x")], title="Flaky"),
+                    content_type="application/rss+xml")
+    code, out, err = run("add", good, http_server.url("/bad.xml"))
+    assert code == 0, err
+    http_server.add("/bad.xml", "down", status=503)
+    http_server.add("/good.xml", rss([("d1", "First", good + "#1", "x"),
+                                      ("d2", "Second", good + "#2", "y")]),
+                    content_type="application/rss+xml", etag='"v2"')
+    code, out, err = run("refresh")
+    assert code == 0, err
+    assert out.strip() == "1 new story from 2 sources, 1 failed (Flaky: HTTP 503 Service Unavailable)."
+    assert sorted(s["title"] for s in listed(run)) == ["First", "Other", "Second"]
+    # Next refresh: conditional GET, nothing new, nothing duplicated.
+    code, out, err = run("refresh")
+    assert out.startswith("0 new stories from 2 sources")
+    last_good = [r for r in http_server.requests if r[1] == "/good.xml"][-1]
+    assert last_good[2].get("If-None-Match") == '"v2"'
+    assert len(listed(run)) == 3
+
+
+def test_tag_annotate_and_export(run, http_server, tmp_path):
+    http_server.add("/story", article_page("Tides"))
+    run("add", http_server.url("/story"))
+    (story,) = listed(run)
+    sid = str(story["id"])
+    code, out, err = run("tag", sid, "policing", "follow-up")
+    assert code == 0 and out.strip() == f"Story {sid}: follow-up, policing"
+    code, out, err = run("tag", sid, "follow-up", "--remove")
+    assert out.strip() == f"Story {sid}: policing"
+    code, out, err = run("annotate", sid, "--quote", "cost less than feared", "--note", "Check.")
+    assert code == 0, err
+    assert "with a note" in out
+    code, out, err = run("annotate", sid, "--quote", "words that are not there")
+    assert code == 1 and err.strip() == "broadsheet: That quote is not in the story's text."
+    target = tmp_path / "export.json"
+    code, out, err = run("export", "--format", "json", "-o", str(target))
+    assert code == 0, err
+    data = json.loads(target.read_text())
+    (exported,) = data["stories"]
+    assert exported["tags"] == ["policing"]
+    (annotation,) = exported["annotations"]
+    assert annotation["exact"] == "cost less than feared" and annotation["note"] == "Check."
+    text = "\n\n".join(b["spans"][0] if isinstance(b["spans"][0], str) else b["spans"][0]["text"]
+                       for b in exported["document"]["blocks"])
+    assert annotation["prefix"] and annotation["suffix"]
+    assert [s["title"] for s in listed(run, "--search", "tag:policing")] == ["Tides"]
+    assert listed(run, "--search", "feared") and text
+
+
+def test_extract_file_in_three_formats(tmp_path, capsys):
+    page = tmp_path / "page.html"
+    page.write_text(article_page("Extracted <em>page</em>"), encoding="utf-8")
+    assert main(["extract", str(page)]) == 0
+    text = capsys.readouterr().out
+    assert "harbour commission voted" in text and "Copyright" not in text
+    assert main(["extract", str(page), "--format", "markdown"]) == 0
+    assert "harbour commission" in capsys.readouterr().out
+    assert main(["extract", str(page), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["blocks"] and "title" in data
+    assert main(["extract", str(tmp_path / "missing.html")]) == 1
+    assert "cannot read" in capsys.readouterr().err
+
+
+def test_extract_url(http_server, capsys):
+    http_server.add("/page", article_page("Over the wire"))
+    assert main(["extract", http_server.url("/page")]) == 0
+    assert "three years" in capsys.readouterr().out
+    http_server.add("/missing", "no", status=404)
+    assert main(["extract", http_server.url("/missing")]) == 1
+    assert capsys.readouterr().err.strip() == "broadsheet: HTTP 404 Not Found."
+
+
+def test_add_reports_bad_urls_and_keeps_going(run, http_server):
+    http_server.add("/story", article_page("Still saved"))
+    code, out, err = run("add", "ftp://example.test/x", http_server.url("/nothing"),
+                         http_server.url("/story"))
+    assert code == 1
+    assert "Saved 1 article" in out and "2 failures" in out
+    assert [s["title"] for s in listed(run)] == ["Still saved"]
+
+
+def test_tui_refuses_without_a_terminal(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "broadsheet", "--library", str(tmp_path / "l.sqlite3")],
+        capture_output=True, text=True, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 1 and "needs a terminal" in result.stderr
+    assert not (tmp_path / "l.sqlite3").exists()
+
+
+def test_read_falls_back_to_the_summary_when_the_page_fails(run, http_server):
+    http_server.add("/feed.xml", rss([("f1", "Teaser", http_server.url("/f1"),
+                                       "Only the teaser survives.")]),
+                    content_type="application/rss+xml")
+    http_server.add("/f1", "down for maintenance", status=503)
+    run("add", http_server.url("/feed.xml"))
+    (story,) = listed(run)
+    code, text, err = run("read", str(story["id"]))
+    assert code == 0
+    assert "Only the teaser survives." in text
+    assert err.strip() == ("broadsheet: Could not fetch the full text: "
+                           "HTTP 503 Service Unavailable; showing the feed's summary.")
+    # Not stored: once the page is back, reading fetches it.
+    http_server.add("/f1", article_page("Teaser", 4))
+    code, text, err = run("read", str(story["id"]))
+    assert code == 0 and "harbour commission" in text and err == ""
