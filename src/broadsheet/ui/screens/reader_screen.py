@@ -1,0 +1,250 @@
+"""Reading one story: clean text, a paragraph cursor, highlights and notes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from broadsheet.model import Story
+from broadsheet.sanitize import clean_line
+from broadsheet.ui.screens.note_editor import NoteEditor
+from broadsheet.ui.screens.tag_editor import TagEditor
+from broadsheet.ui.widgets.reader_view import ReaderView
+
+if TYPE_CHECKING:
+    from broadsheet.services import Services
+    from broadsheet.ui.widgets.story_list import StoryList
+
+FETCHING = "Fetching full text…"
+
+
+def _one_line(error: BaseException) -> str:
+    return clean_line(str(error), 300) or type(error).__name__
+
+
+class ReaderScreen(Screen):
+    CSS_PATH = "reader_screen.tcss"
+
+    BINDINGS = [
+        Binding("n", "next_story", "Next story", id="reader.next_story"),
+        Binding("p", "previous_story", "Previous story", id="reader.previous_story"),
+        Binding("h", "highlight", "Highlight", id="reader.highlight"),
+        Binding("a", "annotate", "Note", id="reader.annotate"),
+        Binding("t", "tags", "Tags", id="reader.tags"),
+        Binding("u", "toggle_read", "Read/unread", id="reader.toggle_read", show=False),
+        Binding("o", "open_browser", "Browser", id="reader.open_browser"),
+        Binding("y", "copy_link", "Copy link", id="reader.copy_link", show=False),
+        Binding("q,escape", "back", "Back", id="reader.back"),
+    ]
+
+    def __init__(self, services: "Services", story: Story, story_list: "StoryList | None" = None) -> None:
+        super().__init__()
+        self.services = services
+        self.story = story
+        self.story_list = story_list
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="reader-header")
+        yield ReaderView(id="reader")
+        yield Footer()
+
+    @property
+    def view(self) -> ReaderView:
+        return self.query_one("#reader", ReaderView)
+
+    def on_mount(self) -> None:
+        self.view.focus()
+        self.load(self.story)
+
+    # -- loading -------------------------------------------------------------
+    def load(self, story: Story) -> None:
+        self.story = story
+        self.update_header()
+        try:
+            document = self.services.cached_document(story.id)
+            annotations = self.services.annotations(story.id) if document is not None else []
+        except Exception as error:
+            document, annotations = None, []
+            self.notify(_one_line(error), severity="error", markup=False)
+        if document is not None:
+            self.view.show(story, document, annotations)
+        else:
+            if not story.summary:
+                try:  # list rows leave the summary out; it is the fallback text
+                    story.summary = self.services.story(story.id).summary
+                except Exception:
+                    pass
+            self.view.show(story, None, [], status=FETCHING)
+            self.run_worker(self._fetch(story.id), group="fetch", exclusive=True, exit_on_error=False)
+        if not story.read:
+            try:
+                self.services.set_read(story.id, True)
+                story.read = True
+            except Exception as error:
+                self.notify(_one_line(error), severity="error", markup=False)
+        self.update_header()
+
+    async def _fetch(self, story_id: int) -> None:
+        try:
+            document = await self.services.open_document(story_id)
+            annotations = self.services.annotations(story_id)
+        except Exception as error:
+            if self.story.id == story_id:
+                message = _one_line(error)
+                shown = message if self.story.summary == "" else f"{message} — showing the feed's summary."
+                self.view.set_status(shown)
+                self.notify(message, title="Full text", severity="warning", markup=False)
+            return
+        if self.story.id == story_id:
+            self.view.show(self.story, document, annotations)
+
+    def update_header(self) -> None:
+        story = self.story
+        text = Text(no_wrap=True, overflow="ellipsis")
+        text.append(clean_line(story.source_title or "", 60), style="bold")
+        if story.tags:
+            text.append("  ")
+            text.append(" ".join("#" + clean_line(t, 64) for t in story.tags), style="italic")
+        if not story.read:
+            text.append("  unread", style="dim")
+        if self.story_list is not None and self.story_list.count:
+            text.append(f"  {self.story_list.cursor + 1}/{self.story_list.count}", style="dim")
+        self.query_one("#reader-header", Static).update(text)
+
+    def _reload_story(self) -> None:
+        try:
+            fresh = self.services.story(self.story.id)
+        except Exception:
+            return
+        self.story.tags = fresh.tags
+        self.story.read = fresh.read
+        if self.story_list is not None:
+            self.story_list.update_story(self.story)
+        self.update_header()
+
+    def _refresh_annotations(self) -> None:
+        try:
+            self.view.set_annotations(self.services.annotations(self.story.id))
+        except Exception as error:
+            self.notify(_one_line(error), severity="error", markup=False)
+
+    # -- navigation ----------------------------------------------------------
+    def _step(self, delta: int) -> None:
+        if self.story_list is None:
+            self.app.bell()
+            return
+        index = self.story_list.cursor + delta
+        story = self.story_list.story_at(index)
+        if story is None:
+            self.notify("No more stories." if delta > 0 else "This is the first story.", markup=False)
+            return
+        self.story_list.cursor = index
+        self.load(story)
+
+    def action_next_story(self) -> None:
+        self._step(1)
+
+    def action_previous_story(self) -> None:
+        self._step(-1)
+
+    def action_back(self) -> None:
+        if self.view.selection is not None:
+            self.view.clear_selection()
+            return
+        self.dismiss()
+
+    # -- highlights and notes ------------------------------------------------
+    def _current_range(self) -> tuple[int, int] | None:
+        """The selection if there is one, else the cursor paragraph."""
+        span = self.view.selection_range() or self.view.current_range()
+        if span is None or span[0] >= span[1]:
+            if self.view.document is None:
+                self.notify("Highlights need the full text; it is not here yet.", severity="warning", markup=False)
+            else:
+                self.notify("Nothing to highlight here.", markup=False)
+            return None
+        return span
+
+    def action_highlight(self) -> None:
+        span = self._current_range()
+        if span is None:
+            return
+        existing = [a for a in self.view.annotations_in_current()
+                    if (a.position.start, a.position.end) == span]
+        try:
+            if existing:
+                plain = [a for a in existing if not a.note]
+                if not plain:
+                    self.notify("This highlight has a note; press a to edit it.", markup=False)
+                    return
+                for note in plain:
+                    self.services.delete_annotation(note.id)
+                self.notify("Highlight removed.", markup=False)
+            else:
+                self.services.annotate_range(self.story.id, span[0], span[1])
+        except Exception as error:
+            self.notify(_one_line(error), severity="error", markup=False)
+        self.view.clear_selection()
+        self._refresh_annotations()
+
+    def action_annotate(self) -> None:
+        span = self._current_range()
+        if span is None:
+            return
+        existing = [a for a in self.view.annotations_in_current()
+                    if (a.position.start, a.position.end) == span]
+        try:
+            annotation = existing[0] if existing else self.services.annotate_range(self.story.id, span[0], span[1])
+        except Exception as error:
+            self.notify(_one_line(error), severity="error", markup=False)
+            return
+        self.view.clear_selection()
+        self._refresh_annotations()
+
+        def done(note: str | None) -> None:
+            if note is None:
+                return
+            try:
+                self.services.set_note(annotation.id, note)
+            except Exception as error:
+                self.notify(_one_line(error), severity="error", markup=False)
+            else:
+                self.notify("Note saved.", markup=False)
+            self._refresh_annotations()
+
+        self.app.push_screen(NoteEditor(annotation), done)
+
+    # -- story actions -------------------------------------------------------
+    def action_tags(self) -> None:
+        def saved(tags: tuple[str, ...] | None) -> None:
+            if tags is not None:
+                self._reload_story()
+
+        self.app.push_screen(TagEditor(self.services, self.story), saved)
+
+    def action_toggle_read(self) -> None:
+        try:
+            self.services.set_read(self.story.id, not self.story.read)
+        except Exception as error:
+            self.notify(_one_line(error), severity="error", markup=False)
+            return
+        self._reload_story()
+        self.notify("Marked read." if self.story.read else "Marked unread.", markup=False)
+
+    def action_open_browser(self) -> None:
+        if not self.story.url:
+            self.notify("This story has no web address.", severity="warning", markup=False)
+            return
+        self.app.open_url(self.story.url)
+
+    def action_copy_link(self) -> None:
+        if not self.story.url:
+            self.notify("This story has no web address.", severity="warning", markup=False)
+            return
+        self.app.copy_to_clipboard(self.story.url)
+        self.notify("Link copied.", markup=False)

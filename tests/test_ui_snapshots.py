@@ -1,0 +1,48 @@
+"""SVG snapshots of the main screens (ages computed against a fixed clock)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+
+import pytest
+
+from broadsheet.config import Config
+from broadsheet.services import Services
+from broadsheet.ui.app import BroadsheetApp
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
+SIZE = (100, 30)
+
+
+@pytest.fixture
+def services(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    opened = Services.open(tmp_path / "lib.sqlite3")
+    opened.ensure_welcome()
+    yield opened
+    opened.close()
+    monkeypatch.undo()
+    time.tzset()
+
+
+def make_app(services: Services, theme: str | None = None) -> BroadsheetApp:
+    return BroadsheetApp(services, Config(theme=theme), clock=lambda: NOW)
+
+
+def test_list_screen(snap_compare, services):
+    assert snap_compare(make_app(services), terminal_size=SIZE, press=["j"])
+
+
+def test_list_screen_light_theme(snap_compare, services):
+    assert snap_compare(make_app(services, "broadsheet-light"), terminal_size=SIZE, press=["j"])
+
+
+def test_reader_screen(snap_compare, services):
+    assert snap_compare(make_app(services), terminal_size=SIZE, press=["j", "enter", "j", "j", "h"])
+
+
+def test_reader_screen_with_note(snap_compare, services):
+    assert snap_compare(make_app(services), terminal_size=SIZE, press=["enter", "j", "h", "j", "j", "a", "O", "k", "ctrl+s"])
