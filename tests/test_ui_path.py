@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import time
+import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -408,8 +408,10 @@ async def test_refresh_failure_is_reported_not_fatal(tmp_path, http_server):
         app.screen.query_one("#add-url", Input).value = url
         await pilot.press("enter")
         await settle(app, pilot)
+        release = threading.Event()
+
         def slow_gone(handler) -> None:
-            time.sleep(0.6)
+            release.wait(10)  # answers once the test has seen the progress line
             handler.send_response(404)
             handler.send_header("Content-Type", "text/plain")
             handler.send_header("Content-Length", "4")
@@ -423,6 +425,7 @@ async def test_refresh_failure_is_reported_not_fatal(tmp_path, http_server):
         assert status.has_class("visible")
         assert "Refreshing" in str(app.screen.query_one("#status-text").render())
         await pilot.press("r")  # a second refresh while one runs is refused politely
+        release.set()
         await settle(app, pilot)
         await pilot.pause()
         messages = [n.message for n in app._notifications]
@@ -506,8 +509,10 @@ optimistic and asked for an independent review before any contract is signed.</p
 
 
 async def test_reader_fetches_the_full_text_in_the_background(tmp_path, http_server):
+    release = threading.Event()
+
     def slow_article(handler) -> None:
-        time.sleep(0.5)  # long enough to see the reader waiting
+        release.wait(10)  # the reader waits until the test has looked at it
         body = ARTICLE.encode("utf-8")
         handler.send_response(200)
         handler.send_header("Content-Type", "text/html; charset=utf-8")
@@ -537,6 +542,7 @@ async def test_reader_fetches_the_full_text_in_the_background(tmp_path, http_ser
         view = app.screen.query_one(ReaderView)
         assert view.document is None
         assert any("Fetching full text" in line for line in view.line_texts())
+        release.set()
         await settle(app, pilot)
         assert view.document is not None
         text = "\n".join(view.line_texts())

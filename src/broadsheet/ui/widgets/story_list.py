@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 UNREAD_MARK = "●"
 SOURCE_WIDTH = 16
 AGE_WIDTH = 4
+LONG_AGE_WIDTH = 14
+WIDE_ROW = 90
 MAX_CACHED_PAGES = 16
 
 
@@ -334,12 +336,18 @@ class StoryList(ScrollView, can_focus=True):
         text.append(_fit(source, source_width), style=style("story-list--source", partial=True))
         text.append(" ")
         when = story.when
-        age = humanize.short_ago(when, now=self.now()) if when is not None else ""
-        text.append(age.rjust(AGE_WIDTH)[:AGE_WIDTH] if age else " " * AGE_WIDTH,
+        # "39 minutes ago" where there is room, "39m" on narrow terminals.
+        if width >= WIDE_ROW:
+            age_width = LONG_AGE_WIDTH
+            age = humanize.ago(when, now=self.now()) if when is not None else ""
+        else:
+            age_width = AGE_WIDTH
+            age = humanize.short_ago(when, now=self.now()) if when is not None else ""
+        text.append(age.rjust(age_width)[:age_width] if age else " " * age_width,
                     style=style("story-list--age", partial=True))
         text.append("  ")
         tags = " ".join("#" + clean_line(tag, 64) for tag in story.tags)
-        used = 3 + source_width + 1 + AGE_WIDTH + 2
+        used = 3 + source_width + 1 + age_width + 2
         room = max(0, width - used - 1)
         title = clean_line(story.title or "(untitled)", None)
         tag_room = 0
