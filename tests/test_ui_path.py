@@ -125,7 +125,7 @@ async def test_read_highlight_note_tag_then_find_again(library):
         await pilot.pause()
         assert isinstance(app.screen, TagEditor)
         field = app.screen.query_one(Input)
-        assert field.value == ", ".join(chosen.tags)
+        assert chosen.tags and field.value == ", ".join(chosen.tags) + ", "  # ready for one more
         await pilot.press("ctrl+u")
         await type_text(pilot, "policing, follow-up")
         await pilot.press("enter")
@@ -392,6 +392,8 @@ async def test_hostile_titles_through_add_dialog(tmp_path, http_server, monkeypa
         text = "\n".join(view.line_texts())
         assert HOSTILE in text
         assert "Summary" in text
+        assert "HTTP 404 Not Found — showing the feed's summary." in text
+        assert services.cached_document(view.story.id) is None  # not kept
         assert app.is_running
     services.close()
 

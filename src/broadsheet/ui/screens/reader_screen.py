@@ -12,6 +12,7 @@ from textual.widgets import Footer, Static
 
 from broadsheet.model import Story
 from broadsheet.sanitize import clean_line
+from broadsheet.services import FullTextUnavailable
 from broadsheet.ui.screens.note_editor import NoteEditor
 from broadsheet.ui.screens.tag_editor import TagEditor
 from broadsheet.ui.widgets.reader_view import ReaderView
@@ -93,6 +94,14 @@ class ReaderScreen(Screen):
         try:
             document = await self.services.open_document(story_id)
             annotations = self.services.annotations(story_id)
+        except FullTextUnavailable as error:
+            # What the feed gave (its content or summary), shown but not kept.
+            if self.story.id == story_id:
+                message = _one_line(error)
+                self.view.show(self.story, error.fallback, [],
+                               status=f"{message} — showing the feed's summary.")
+                self.notify(message, title="Full text", severity="warning", markup=False)
+            return
         except Exception as error:
             if self.story.id == story_id:
                 message = _one_line(error)

@@ -72,7 +72,9 @@ class TagEditor(ModalScreen[tuple[str, ...] | None]):
         title.append(clean_line(self.story.title, 120))
         with Vertical(id="tag-box"):
             yield Static(title, id="tag-title")
-            yield Input(value=", ".join(self.story.tags), placeholder="tag, another tag",
+            # A trailing ", " so that typing adds a tag rather than extending the last.
+            prefill = ", ".join(self.story.tags) + (", " if self.story.tags else "")
+            yield Input(value=prefill, placeholder="tag, another tag",
                         suggester=TagSuggester(names), select_on_focus=False, id="tag-input")
             yield Static(Text("comma-separated · → accepts a suggestion · ctrl+u clears · enter saves · escape cancels"),
                          id="tag-hint")
