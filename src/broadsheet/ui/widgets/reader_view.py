@@ -345,11 +345,13 @@ class ReaderView(ScrollView, can_focus=True):
         for line in self._wrap(Text(title, style=self._style("reader--title")), column):
             add(Line(line))
         meta = []
-        source = clean_line(story.source_title or (doc.site_name if doc else ""), 200)
-        if source:
-            meta.append(source)
+        source = clean_line(story.source_title or "", 200)
+        site = clean_line(doc.site_name if doc else "", 200)
+        for name in (source, site):  # "Saved · Coast Gazette"; a feed's own site once
+            if name and name.casefold() not in (m.casefold() for m in meta):
+                meta.append(name)
         byline = clean_line((doc.byline if doc and doc.byline else story.author) or "", 200)
-        if byline:
+        if byline and byline.casefold() not in (m.casefold() for m in meta):
             meta.append(byline)
         moment = (doc.published if doc and doc.published else None) or story.when
         if moment is not None:
