@@ -17,6 +17,7 @@ when the request's ``If-None-Match`` / ``If-Modified-Since`` matches.
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -111,6 +112,14 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     owner: "HTTPTestServer"
+
+    def handle_error(self, request, client_address) -> None:
+        # A client that hangs up early (as broadsheet does on a 404 or a size
+        # cap) is normal here; socketserver would print a traceback to stderr,
+        # into the output of the command under test.
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
 
 class HTTPTestServer:

@@ -255,3 +255,43 @@ def test_export_holds_everything(lib):
     assert story["document"]["blocks"][0]["spans"] == ["Some words here."]
     assert story["annotations"][0]["exact"] == "words"
     assert story["annotations"][0]["note"] == "n"
+
+
+def test_an_older_schema_is_migrated_after_a_backup(tmp_path):
+    path = tmp_path / "lib.sqlite3"
+    library = Library.open(path)
+    feed_id, _ = library.add_feed("http://example.test/feed", "Example")
+    library.add_items(feed_id, _items("kept"))
+    library.close()
+    old = sqlite3.connect(path)
+    old.executescript(
+        "DROP TABLE source_tags; DROP INDEX stories_time_state; DROP INDEX stories_id_state;"
+        "PRAGMA user_version = 1;"
+    )
+    old.close()
+    library = Library.open(path)
+    try:
+        assert library.schema_version == SCHEMA_VERSION
+        names = {r[0] for r in library._db.execute("SELECT name FROM sqlite_master")}
+        assert {"source_tags", "stories_time_state", "stories_id_state"} <= names
+        assert [s.title for s in library.stories()] == ["kept"]
+    finally:
+        library.close()
+    backup = tmp_path / "lib.sqlite3.schema-1.bak"
+    copy = sqlite3.connect(backup)
+    assert copy.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert copy.execute("SELECT title FROM stories").fetchall() == [("kept",)]
+    copy.close()
+
+
+def test_feed_tags_go_to_its_new_stories_and_survive_story_tag_edits(lib):
+    feed_id, _ = lib.add_feed("http://example.test/feed", "Example")
+    with lib.transaction() as db:
+        db.execute("INSERT INTO source_tags VALUES (?, ?)", (feed_id, lib._tag_id(db, "local")))
+    (story_id,) = lib.add_items(feed_id, _items("one"), ["extra"])
+    assert lib.story(story_id).tags == ("extra", "local")
+    lib.set_tags(story_id, [])  # the tag leaves the story but stays on the feed
+    assert lib.source_tags(feed_id) == ["local"]
+    (second,) = lib.add_items(feed_id, _items("two", start=5))
+    assert lib.story(second).tags == ("local",)
+    assert lib.export_all()["sources"][0]["tags"] == ["local"]

@@ -99,3 +99,27 @@ async def test_refresh_progress_and_failures_do_not_stop_others(services, http_s
     assert services.count_stories() == 6
     errors = {s.title: s.last_error for s in services.library.sources()}
     assert errors["Feed 2"] == "HTTP 404 Not Found" and errors["Feed 0"] is None
+
+
+async def test_highlights_follow_the_text_when_a_story_is_extracted_again(services):
+    services.ensure_welcome()
+    story = services.stories_page("", 0, 1)[0]
+    document = await services.open_document(story.id)
+    text = document.plain_text()
+    start, end = document.block_offsets()[2]
+    kept = services.annotate_range(story.id, start, end, note="kept")
+    gone = services.annotate_range(story.id, *document.block_offsets()[3])
+    # The story comes back with a new first paragraph and without block 3.
+    from broadsheet.model import PARAGRAPH, Block, Span
+
+    blocks = [Block(PARAGRAPH, (Span("An editor's note added at the top."),))]
+    blocks += [b for i, b in enumerate(document.blocks) if i != 3]
+    document.blocks = blocks
+    services.library.set_document(story.id, document)
+    services._reanchor(story.id, document)
+    moved = {a.id: a for a in services.annotations(story.id)}
+    new_text = document.plain_text()
+    assert not moved[kept.id].orphaned
+    assert new_text[moved[kept.id].position.start:moved[kept.id].position.end] == text[start:end]
+    assert moved[kept.id].position.start > start
+    assert moved[gone.id].orphaned  # kept, never dropped

@@ -122,12 +122,29 @@ def build_parser() -> argparse.ArgumentParser:
     annotate.add_argument("--quote", required=True, metavar="TEXT")
     annotate.add_argument("--note", default="", metavar="TEXT")
 
-    export = commands.add_parser("export", help="export the whole library",
-                                 description="Export everything: sources, stories, tags and "
-                                 "annotations.")
-    export.add_argument("--format", choices=("json",), default="json")
-    export.add_argument("-o", "--output", type=Path, metavar="FILE",
-                        help="write to FILE instead of standard output")
+    export = commands.add_parser(
+        "export", help="export the library, notes or feeds",
+        description="json: everything (sources, stories, tags, highlights, notes), importable "
+        "back without loss. markdown: one file per story with highlights, notes or tags (an "
+        "Obsidian-ready folder; needs -o DIR). w3c: highlights and notes as a W3C Web "
+        "Annotation collection (JSON-LD). opml: the feeds, with their tags as categories.",
+    )
+    export.add_argument("--format", choices=("json", "markdown", "w3c", "opml"), default="json")
+    export.add_argument("-o", "--output", type=Path, metavar="FILE|DIR",
+                        help="write to FILE (or DIR for markdown) instead of standard output")
+
+    importing = commands.add_parser(
+        "import", help="import feeds, read-later exports or a broadsheet export",
+        description="Import OPML subscriptions, a Pocket, Instapaper, Omnivore, wallabag or "
+        "Readwise export, or broadsheet's own JSON. The format is guessed when not given. "
+        "Importing the same file twice adds nothing twice; bad rows are reported and skipped. "
+        "No network is needed.",
+    )
+    importing.add_argument("file", type=Path, metavar="FILE")
+    importing.add_argument(
+        "--format", default=None,
+        choices=("opml", "json", "pocket", "instapaper", "omnivore", "wallabag", "readwise"),
+    )
     return parser
 
 
@@ -355,19 +372,20 @@ def cmd_annotate(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     with _services(args) as services:
-        data = services.export_json()
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    if args.output:
-        tmp = args.output.with_name(args.output.name + ".tmp")
-        try:
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(args.output)
-        except OSError as error:
-            raise CommandError(f"cannot write {args.output}: {error.strerror or error}") from None
-        print(f"Exported {len(data['stories'])} stories and {len(data['sources'])} sources "
-              f"to {args.output}.", file=sys.stderr)
-    else:
+        text, summary = services.export_to(args.format, args.output)
+    if text is not None:
         sys.stdout.write(text)
+    else:
+        print(summary, file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with _services(args) as services:
+        report = services.import_file(args.file, args.format)
+    for problem in report.problems:
+        print(f"broadsheet: {args.file.name}: {problem}", file=sys.stderr)
+    print(report.summary())
     return EXIT_OK
 
 
@@ -380,4 +398,5 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "tag": cmd_tag,
     "annotate": cmd_annotate,
     "export": cmd_export,
+    "import": cmd_import,
 }

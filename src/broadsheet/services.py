@@ -239,7 +239,25 @@ class Services:
         if not document.title:
             document.title = story.title
         self.library.set_document(story_id, document)
+        self._reanchor(story_id, document)
         return document
+
+    def _reanchor(self, story_id: int, document: Document) -> None:
+        """Place the story's highlights on its (new) text: by position, by
+        quote and context, or fuzzily; what cannot be placed stays, orphaned."""
+        text = document.plain_text()
+        for annotation in self.library.annotations(story_id):
+            if not annotation.orphaned and (
+                text[annotation.position.start:annotation.position.end] == annotation.quote.exact
+            ):
+                continue
+            found = anchoring.reanchor(text, annotation.quote, annotation.position)
+            if found is None:
+                if not annotation.orphaned:
+                    self.library.move_annotation(annotation.id, None, None)
+                continue
+            quote, position = anchoring.build_selectors(text, *found)
+            self.library.move_annotation(annotation.id, quote, position)
 
     @staticmethod
     def _feed_document(story: Story, summary: str, content_html: str) -> Document:
@@ -421,6 +439,78 @@ class Services:
 
     def export_json(self) -> dict[str, Any]:
         return self.library.export_all()
+
+    def export_to(self, format: str, output: Path | None) -> tuple[str | None, str]:
+        """Export in ``format`` (json, markdown, w3c, opml).  Returns the text
+        to print when there is no output path, and a one-line summary."""
+        from broadsheet.exchange import exporters
+
+        data = self.library.export_all()
+        stories = len(data["stories"])
+        if format == "markdown":
+            if output is None:
+                raise ServiceError("The Markdown export writes a folder: give one with -o DIR")
+            try:
+                files = exporters.export_markdown(data, output)
+            except OSError as error:
+                raise ServiceError(f"Cannot write to {output}: {error.strerror or error}") from None
+            return None, f"Wrote {_plural(len(files), 'Markdown file')} to {output}."
+        if format == "json":
+            text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+            summary = f"Exported {_plural(stories, 'story', 'stories')}"
+        elif format == "w3c":
+            collection = exporters.export_w3c(data)
+            text = json.dumps(collection, ensure_ascii=False, indent=2) + "\n"
+            summary = f"Exported {_plural(collection.get('total', 0), 'annotation')}"
+        elif format == "opml":
+            text = exporters.export_opml(data)
+            feeds = sum(1 for source in data["sources"] if source["kind"] == "feed")
+            summary = f"Exported {_plural(feeds, 'feed')}"
+        else:
+            raise ServiceError(f"Unknown export format {clean_line(format, 40)}")
+        if output is None:
+            return text, summary + "."
+        _write_atomically(output, text)
+        return None, f"{summary} to {output}."
+
+    def import_file(self, path: Path, format: str | None = None) -> Any:
+        """Import OPML, a read-later export or broadsheet's own JSON."""
+        from broadsheet.exchange.importers import ImportFormatError, parse_import
+        from broadsheet.library.importing import import_batch
+
+        try:
+            data = Path(path).read_bytes()
+        except OSError as error:
+            raise ServiceError(f"Cannot read {path}: {error.strerror or error}") from None
+        try:
+            batch = parse_import(data, format, Path(path).name)
+        except ImportFormatError as error:
+            raise ServiceError(str(error)) from None
+        for story in batch.stories:
+            if not story.document or not story.highlights:
+                continue
+            try:
+                text = Document.from_json(story.document).plain_text()
+            except (KeyError, TypeError, ValueError):
+                continue
+            for highlight in story.highlights:
+                if highlight.start is not None:
+                    continue
+                found = anchoring.find_quote(text, highlight.quote)
+                if found is not None:
+                    quote, position = anchoring.build_selectors(text, *found)
+                    highlight.start, highlight.end = position.start, position.end
+                    highlight.prefix, highlight.suffix = quote.prefix, quote.suffix
+        return import_batch(self.library, batch)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(path)
+    except OSError as error:
+        raise ServiceError(f"Cannot write {path}: {error.strerror or error}") from None
 
 
 def _escape_html(text: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # "BSht" — marks a SQLite file as a broadsheet library.
 APPLICATION_ID = 0x42536874
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE meta (
@@ -45,6 +45,10 @@ CREATE TABLE stories (
 );
 CREATE INDEX stories_by_time ON stories (sort_ts DESC, id DESC);
 CREATE INDEX stories_by_source ON stories (source_id, sort_ts DESC);
+-- Newest first with every filter column, and the same by id: searches that
+-- filter on read/starred/source never read the wide rows.
+CREATE INDEX stories_time_state ON stories (sort_ts DESC, id DESC, read, starred, source_id);
+CREATE INDEX stories_id_state ON stories (id, sort_ts, read, starred, source_id);
 
 CREATE TABLE tags (
     id   INTEGER PRIMARY KEY,
@@ -57,6 +61,12 @@ CREATE TABLE story_tags (
     PRIMARY KEY (story_id, tag_id)
 ) WITHOUT ROWID;
 CREATE INDEX story_tags_by_tag ON story_tags (tag_id, story_id);
+
+CREATE TABLE source_tags (
+    source_id INTEGER NOT NULL REFERENCES sources (id) ON DELETE CASCADE,
+    tag_id    INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+    PRIMARY KEY (source_id, tag_id)
+) WITHOUT ROWID;
 
 CREATE TABLE annotations (
     id        INTEGER PRIMARY KEY,

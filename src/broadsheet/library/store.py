@@ -13,11 +13,12 @@ import sqlite3
 import uuid as uuidlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from broadsheet.library.migrations import migrate
 from broadsheet.library.query import Query, parse_query
 from broadsheet.library.schema import APPLICATION_ID, SCHEMA, SCHEMA_VERSION
 from broadsheet.model import (
@@ -142,6 +143,8 @@ class Library:
             db.execute("PRAGMA synchronous = NORMAL")
             if not exists:
                 library._create()
+            elif library.schema_version < SCHEMA_VERSION:
+                migrate(db, path, library.schema_version, SCHEMA_VERSION)
         except sqlite3.Error as error:
             db.close()
             raise LibraryError(f"Cannot use {path} as a library: {error}.") from None
@@ -288,6 +291,8 @@ class Library:
         now = utcnow()
         new_ids: list[int] = []
         tag_names = [t for t in (clean_tag(t) for t in tags) if t]
+        # New stories of a feed carry the feed's own tags (from OPML folders).
+        tag_names += [t for t in self.source_tags(source_id) if t not in tag_names]
         with self.transaction() as db:
             for item in items:
                 title = clean_line(item.title)
@@ -422,49 +427,187 @@ class Library:
             raise LibraryError(f"There is no story {story_id}.")
         return self._story_from_row(row[:-1], row[-1])
 
+    def _source_ids_named(self, name: str) -> list[int]:
+        """Ids of the sources whose title contains ``name``, in any case."""
+        needle = name.casefold()
+        return [
+            source_id
+            for source_id, title in self._db.execute("SELECT id, title FROM sources")
+            if needle in (title or "").casefold()
+        ]
+
     def _where(self, query: Query) -> tuple[str, list[Any]]:
+        # Every filter is a set of ids the planner can build once (from the
+        # full-text index, the tag index, the annotations index), never a
+        # correlated subquery run per story: counts over 100,000 stories then
+        # cost one pass over an index, not 100,000 probes.
         clauses: list[str] = []
         params: list[Any] = []
         match = query.fts_match()
         if match:
             clauses.append("s.id IN (SELECT rowid FROM story_fts WHERE story_fts MATCH ?)")
             params.append(match)
+        exclude = query.fts_exclude()
+        if exclude:
+            clauses.append("s.id NOT IN (SELECT rowid FROM story_fts WHERE story_fts MATCH ?)")
+            params.append(exclude)
+        tagged = ("s.id {} (SELECT st.story_id FROM story_tags st WHERE st.tag_id = "
+                  "(SELECT id FROM tags WHERE name = ? COLLATE NOCASE))")
         for name in query.tags:
-            clauses.append(
-                "EXISTS (SELECT 1 FROM story_tags st JOIN tags t ON t.id = st.tag_id "
-                "WHERE st.story_id = s.id AND t.name = ? COLLATE NOCASE)"
-            )
+            clauses.append(tagged.format("IN"))
             params.append(name)
         for name in query.not_tags:
-            clauses.append(
-                "NOT EXISTS (SELECT 1 FROM story_tags st JOIN tags t ON t.id = st.tag_id "
-                "WHERE st.story_id = s.id AND t.name = ? COLLATE NOCASE)"
-            )
+            clauses.append(tagged.format("NOT IN"))
             params.append(name)
         if query.read is not None:
             clauses.append("s.read = ?")
             params.append(int(query.read))
-        if query.source_ids:
-            clauses.append(f"s.source_id IN ({','.join('?' * len(query.source_ids))})")
-            params.extend(query.source_ids)
+        if query.starred is not None:
+            clauses.append("s.starred = ?")
+            params.append(int(query.starred))
+        wanted_sources: list[list[int]] = [[i] for i in query.source_ids]
+        wanted_sources += [self._source_ids_named(n) for n in query.sources]
+        for ids in wanted_sources:
+            clauses.append("s.source_id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(ids))
+        unwanted = set(query.not_source_ids)
+        for name in query.not_sources:
+            unwanted.update(self._source_ids_named(name))
+        if unwanted:
+            clauses.append("s.source_id NOT IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(sorted(unwanted)))
+        if query.has_highlights is not None:
+            clauses.append("s.id {} (SELECT story_id FROM annotations)".format(
+                "IN" if query.has_highlights else "NOT IN"))
+        if query.has_notes is not None:
+            clauses.append("s.id {} (SELECT story_id FROM annotations WHERE note != '')".format(
+                "IN" if query.has_notes else "NOT IN"))
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+    # Whether ensure_search_indexes' indexes exist (None: not looked yet), and
+    # recent counts, each valid while the file is unchanged.
+    _search_indexes: bool | None = None
+    _counts: dict[tuple[Any, ...], tuple[tuple[int, int], int]] | None = None
+
+    def _indexes_ready(self) -> bool:
+        if self._search_indexes is None:
+            names = {r[0] for r in self._db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'stories'")}
+            self._search_indexes = {"stories_time_state", "stories_id_state"} <= names
+        return self._search_indexes
+
+    @staticmethod
+    def _has_positive_set(query: Query) -> bool:
+        """Whether the query names a set of stories to start from (words, a
+        tag, highlights) rather than only filtering every story."""
+        return bool(query.fts_match() or query.tags or query.has_notes
+                    or query.has_highlights)
+
+    def _one_exclusion(self, query: Query) -> tuple[Query, Query, str, list[Any]] | None:
+        """For a query whose only set is one exclusion (``-tag:x``, ``-word``,
+        ``-has:notes`` …): the query without it, the query with it turned
+        round, and SQL for the excluded set's size."""
+        if self._has_positive_set(query):
+            return None
+        fts_terms = len(query.not_words) + len(query.not_phrases) + len(query.not_in_columns)
+        sets = (len(query.not_tags) + (query.has_notes is False)
+                + (query.has_highlights is False) + (1 if fts_terms else 0))
+        if sets != 1 or fts_terms > 1:
+            return None
+        if query.not_tags:
+            without = replace(query, not_tags=[])
+            turned = replace(query, not_tags=[], tags=list(query.not_tags))
+            return without, turned, (
+                "SELECT COUNT(*) FROM story_tags WHERE tag_id = "
+                "(SELECT id FROM tags WHERE name = ? COLLATE NOCASE)"), [query.not_tags[0]]
+        if query.has_notes is False:
+            return (replace(query, has_notes=None), replace(query, has_notes=True),
+                    "SELECT COUNT(DISTINCT story_id) FROM annotations WHERE note != ''", [])
+        if query.has_highlights is False:
+            return (replace(query, has_highlights=None), replace(query, has_highlights=True),
+                    "SELECT COUNT(DISTINCT story_id) FROM annotations", [])
+        without = replace(query, not_words=[], not_phrases=[], not_in_columns=[])
+        turned = replace(without, words=list(query.not_words), phrases=list(query.not_phrases),
+                         in_columns=list(query.not_in_columns))
+        return (without, turned,
+                "SELECT COUNT(*) FROM story_fts WHERE story_fts MATCH ?", [query.fts_exclude()])
+
+    def _count_index(self, query: Query) -> str:
+        """Look a set's members up by id, or pass over every story once:
+        either way in a narrow index, never in the wide story rows."""
+        if not self._indexes_ready() or self._by_source(query):
+            return ""
+        if self._has_positive_set(query):
+            return " INDEXED BY stories_id_state"
+        return " INDEXED BY stories_time_state"
+
+    def _by_source(self, query: Query) -> bool:
+        """Whether the stories of named sources are the place to start
+        (the schema's source index holds them newest first)."""
+        return bool(query.source_ids or query.sources) and not self._has_positive_set(query)
+
+    def _count(self, query: Query) -> int:
+        if self._indexes_ready():
+            split = self._one_exclusion(query)
+            if split is not None:
+                # Excluding a set smaller than half the library: count
+                # everything, then take away the few in the set.
+                without, turned, size_sql, size_params = split
+                size = self._db.execute(size_sql, size_params).fetchone()[0]
+                if size * 2 < self._count(Query()):
+                    return self._count(without) - self._count(turned)
+        where, params = self._where(query)
+        index = self._count_index(query)
+        key = (where, tuple(params), index)
+        version = (self._db.execute("PRAGMA data_version").fetchone()[0],
+                   self._db.total_changes)
+        if self._counts is None or len(self._counts) > 32:
+            self._counts = {}
+        cached = self._counts.get(key)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        count = self._db.execute(
+            f"SELECT COUNT(*) FROM stories s{index}{where}", params).fetchone()[0]
+        self._counts[key] = (version, count)
+        return count
 
     def count_stories(self, query: Query | str = "") -> int:
         if isinstance(query, str):
             query = parse_query(query)
-        where, params = self._where(query)
-        return self._db.execute(f"SELECT COUNT(*) FROM stories s{where}", params).fetchone()[0]
+        return self._count(query)
 
     def stories(self, query: Query | str = "", offset: int = 0, limit: int = 200) -> list[Story]:
         """Stories newest first."""
         if isinstance(query, str):
             query = parse_query(query)
+        offset, limit = max(0, offset), max(0, limit)
         where, params = self._where(query)
+        index = ""
+        if self._indexes_ready() and not self._by_source(query):
+            # Two ways to the newest matches: walk the time index until the
+            # page is full (quick when matches are common), or look every
+            # match up by id and sort them (quick when they are few).  The
+            # count (usually just asked for by the list) says which.
+            walk = True
+            if self._has_positive_set(query):
+                matches = self._count(query)
+                if matches <= offset:
+                    return []
+                total = self._count(Query())
+                walk_length = (offset + limit) * total / matches
+                walk = walk_length < 3 * matches
+            index = " INDEXED BY " + ("stories_time_state" if walk else "stories_id_state")
+        # The page's ids first, from the filters and a narrow index alone; the
+        # wide columns (tags, counts, state stored after the article) only for
+        # the rows shown, not for every match.
         rows = self._db.execute(
-            f"SELECT {self._STORY_COLUMNS} FROM stories s "
-            f"JOIN sources src ON src.id = s.source_id{where} "
-            "ORDER BY s.sort_ts DESC, s.id DESC LIMIT ? OFFSET ?",
-            [*params, max(0, limit), max(0, offset)],
+            "WITH page AS MATERIALIZED ("
+            f"SELECT s.id, s.sort_ts FROM stories s{index}{where} "
+            "ORDER BY s.sort_ts DESC, s.id DESC LIMIT ? OFFSET ?) "
+            f"SELECT {self._STORY_COLUMNS} FROM page JOIN stories s ON s.id = page.id "
+            "JOIN sources src ON src.id = s.source_id "
+            "ORDER BY page.sort_ts DESC, page.id DESC",
+            [*params, limit, offset],
         ).fetchall()
         return [self._story_from_row(row) for row in rows]
 
@@ -472,6 +615,33 @@ class Library:
         with self.transaction() as db:
             self._require_story(db, story_id)
             db.execute("UPDATE stories SET read = ? WHERE id = ?", (int(read), story_id))
+
+    def set_starred(self, story_id: int, starred: bool = True) -> None:
+        with self.transaction() as db:
+            self._require_story(db, story_id)
+            db.execute("UPDATE stories SET starred = ? WHERE id = ?", (int(starred), story_id))
+
+    # Indexes that keep the state filters (is:unread, is:starred) and the
+    # unread tag counts fast on large libraries.  Without them SQLite must read
+    # every story row, past its stored article, to learn whether it was read.
+    SEARCH_INDEXES = (
+        # Newest first with every filter column: a search walks it until the
+        # page is full, and a count passes over it once.
+        "CREATE INDEX IF NOT EXISTS stories_time_state ON stories "
+        "(sort_ts DESC, id DESC, read, starred, source_id)",
+        # The same by id: a search for a few matches looks each one up here.
+        "CREATE INDEX IF NOT EXISTS stories_id_state ON stories "
+        "(id, sort_ts, read, starred, source_id)",
+    )
+
+    def ensure_search_indexes(self) -> None:
+        """Create the search indexes if they are missing (one transaction; a
+        no-op once they exist).  The schema version does not change: they
+        only speed queries up."""
+        with self.transaction() as db:
+            for statement in self.SEARCH_INDEXES:
+                db.execute(statement)
+        self._search_indexes = None
 
     # -- tags --------------------------------------------------------------
 
@@ -547,10 +717,110 @@ class Library:
 
     @staticmethod
     def _drop_unused_tags(db: sqlite3.Connection) -> None:
+        """Forget tags that no story and no source carries any more."""
         db.execute(
             "DELETE FROM tags WHERE NOT EXISTS "
-            "(SELECT 1 FROM story_tags st WHERE st.tag_id = tags.id)"
+            "(SELECT 1 FROM story_tags st WHERE st.tag_id = tags.id) AND NOT EXISTS "
+            "(SELECT 1 FROM source_tags so WHERE so.tag_id = tags.id)"
         )
+
+    @staticmethod
+    def _existing_tag(db: sqlite3.Connection, name: str) -> tuple[int, str]:
+        row = db.execute(
+            "SELECT id, name FROM tags WHERE name = ? COLLATE NOCASE", (clean_tag(name),)
+        ).fetchone()
+        if row is None:
+            raise LibraryError(f"There is no tag {clean_tag(name)!r}.")
+        return row[0], row[1]
+
+    @staticmethod
+    def _stories_tagged(db: sqlite3.Connection, tag_id: int) -> list[int]:
+        return [r[0] for r in db.execute(
+            "SELECT story_id FROM story_tags WHERE tag_id = ? ORDER BY story_id", (tag_id,)
+        )]
+
+    def rename_tag(self, old: str, new: str) -> int:
+        """Rename a tag on every story; returns how many stories carry it.
+
+        When ``new`` names another tag already, the two merge: the stories get
+        that tag (keeping its spelling) and no story holds it twice.  Changing
+        only the case of a name is a plain rename."""
+        target = clean_tag(new)
+        if not target:
+            raise LibraryError("A tag name cannot be empty.")
+        with self.transaction() as db:
+            old_id, _ = self._existing_tag(db, old)
+            story_ids = self._stories_tagged(db, old_id)
+            row = db.execute(
+                "SELECT id FROM tags WHERE name = ? COLLATE NOCASE AND id != ?", (target, old_id)
+            ).fetchone()
+            if row is None:
+                db.execute("UPDATE tags SET name = ? WHERE id = ?", (target, old_id))
+            else:
+                db.execute(
+                    "INSERT OR IGNORE INTO story_tags (story_id, tag_id) "
+                    "SELECT story_id, ? FROM story_tags WHERE tag_id = ?",
+                    (row[0], old_id),
+                )
+                if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' "
+                              "AND name = 'source_tags'").fetchone():
+                    # Sources tagged with the old name keep the tag too.
+                    db.execute(
+                        "INSERT OR IGNORE INTO source_tags (source_id, tag_id) "
+                        "SELECT source_id, ? FROM source_tags WHERE tag_id = ?",
+                        (row[0], old_id),
+                    )
+                db.execute("DELETE FROM story_tags WHERE tag_id = ?", (old_id,))
+                db.execute("DELETE FROM tags WHERE id = ?", (old_id,))
+            for story_id in story_ids:
+                self._reindex(db, story_id)
+        return len(story_ids)
+
+    def delete_tag(self, name: str) -> int:
+        """Take a tag off every story and forget it; returns how many stories had it."""
+        with self.transaction() as db:
+            tag_id, _ = self._existing_tag(db, name)
+            story_ids = self._stories_tagged(db, tag_id)
+            db.execute("DELETE FROM story_tags WHERE tag_id = ?", (tag_id,))
+            db.execute("DELETE FROM tags WHERE id = ?", (tag_id,))
+            for story_id in story_ids:
+                self._reindex(db, story_id)
+        return len(story_ids)
+
+    def tag_counts(self, query: Query | str = "") -> list[tuple[str, int, int]]:
+        """(name, stories, unread stories) for every tag on a story that the
+        search ``query`` finds (all stories when empty), by name."""
+        if isinstance(query, str):
+            query = parse_query(query)
+        names = {tag_id: name for tag_id, name in self._db.execute("SELECT id, name FROM tags")}
+        if query.is_empty:
+            # Every tag's stories straight from the tag index; the unread ones
+            # from the unread stories, which are usually the fewer.
+            totals = dict(self._db.execute(
+                "SELECT t.id, (SELECT COUNT(*) FROM story_tags st WHERE st.tag_id = t.id) "
+                "FROM tags t"))
+            query = Query(read=False)
+            unread_where, unread_params = self._where(query)
+            unread = dict(self._db.execute(
+                f"SELECT st.tag_id, COUNT(*) FROM stories s{self._count_index(query)} "
+                f"JOIN story_tags st ON st.story_id = s.id{unread_where} GROUP BY st.tag_id",
+                unread_params,
+            ))
+            rows = [(names[t], n, unread.get(t, 0)) for t, n in totals.items() if n]
+        else:
+            # The matching stories once (id and read state from a narrow
+            # index), then their tags.
+            where, params = self._where(query)
+            rows = [
+                (names[t], n, u) for t, n, u in self._db.execute(
+                    "WITH hit AS MATERIALIZED (SELECT s.id, s.read FROM stories s"
+                    f"{self._count_index(query)}{where}) "
+                    "SELECT st.tag_id, COUNT(*), COALESCE(SUM(hit.read = 0), 0) "
+                    "FROM hit JOIN story_tags st ON st.story_id = hit.id GROUP BY st.tag_id",
+                    params,
+                ) if t in names
+            ]
+        return sorted(rows, key=lambda row: (row[0].casefold(), row[0]))
 
     def all_tags(self) -> list[tuple[str, int]]:
         return [
@@ -642,6 +912,32 @@ class Library:
             db.execute("DELETE FROM annotations WHERE id = ?", (annotation_id,))
             self._reindex(db, row[0])
 
+    def source_tags(self, source_id: int) -> list[str]:
+        return [
+            row[0] for row in self._db.execute(
+                "SELECT t.name FROM source_tags so JOIN tags t ON t.id = so.tag_id "
+                "WHERE so.source_id = ? ORDER BY t.name COLLATE NOCASE",
+                (source_id,),
+            )
+        ]
+
+    def move_annotation(
+        self, annotation_id: int, quote: TextQuoteSelector | None,
+        position: TextPositionSelector | None,
+    ) -> None:
+        """Re-anchor a highlight after its story's text changed; ``None``
+        marks it orphaned (kept, never dropped)."""
+        with self.transaction() as db:
+            if quote is None or position is None:
+                db.execute("UPDATE annotations SET orphaned = 1 WHERE id = ?", (annotation_id,))
+                return
+            db.execute(
+                'UPDATE annotations SET exact = ?, prefix = ?, suffix = ?, start = ?, "end" = ?, '
+                "orphaned = 0 WHERE id = ?",
+                (quote.exact, quote.prefix, quote.suffix, position.start, position.end,
+                 annotation_id),
+            )
+
     # -- search index ------------------------------------------------------
 
     def _reindex(self, db: sqlite3.Connection, story_id: int) -> None:
@@ -677,11 +973,11 @@ class Library:
         db = self._db
         sources = [
             {"id": r[0], "kind": r[1], "url": r[2], "title": r[3], "site_url": r[4],
-             "last_success": r[5], "last_error": r[6]}
+             "last_success": r[5], "last_error": r[6], "tags": self.source_tags(r[0])}
             for r in db.execute(
                 "SELECT id, kind, url, title, site_url, last_success, last_error "
                 "FROM sources ORDER BY id"
-            )
+            ).fetchall()
         ]
         stories = []
         for r in db.execute(

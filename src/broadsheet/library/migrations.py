@@ -1,0 +1,61 @@
+"""Forward migrations of the library file, each after a backup copy.
+
+A library written by an older broadsheet is brought up to the current schema
+when it is opened.  Before the first change, the whole file is copied (with
+SQLite's online backup, so the copy is consistent) to
+``<name>.schema-<old>.bak`` beside it; the migration itself is one
+transaction, so a crash leaves either the old schema or the new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+# version -> SQL that brings a library from that version to the next.
+STEPS: dict[int, str] = {
+    1: """
+    CREATE TABLE source_tags (
+        source_id INTEGER NOT NULL REFERENCES sources (id) ON DELETE CASCADE,
+        tag_id    INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+        PRIMARY KEY (source_id, tag_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX IF NOT EXISTS stories_time_state
+        ON stories (sort_ts DESC, id DESC, read, starred, source_id);
+    CREATE INDEX IF NOT EXISTS stories_id_state
+        ON stories (id, sort_ts, read, starred, source_id);
+    """,
+}
+
+
+def backup_path(path: Path, version: int) -> Path:
+    return path.with_name(f"{path.name}.schema-{version}.bak")
+
+
+def migrate(db: sqlite3.Connection, path: Path, current: int, target: int,
+            progress: Callable[[str], None] | None = None) -> Path | None:
+    """Run every step from ``current`` to ``target``; returns the backup's path."""
+    if current >= target:
+        return None
+    backup = backup_path(path, current)
+    copy = sqlite3.connect(backup)
+    try:
+        db.backup(copy)
+    finally:
+        copy.close()
+    script = "BEGIN IMMEDIATE;"
+    for version in range(current, target):
+        script += STEPS[version]
+    script += f"PRAGMA user_version = {target};"
+    script += f"UPDATE meta SET value = '{target}' WHERE key = 'schema_version';"
+    script += "COMMIT;"
+    if progress:
+        progress(f"Upgrading {path.name} from schema {current} to {target}")
+    try:
+        db.executescript(script)
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    return backup
