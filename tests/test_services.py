@@ -123,3 +123,30 @@ async def test_highlights_follow_the_text_when_a_story_is_extracted_again(servic
     assert new_text[moved[kept.id].position.start:moved[kept.id].position.end] == text[start:end]
     assert moved[kept.id].position.start > start
     assert moved[gone.id].orphaned  # kept, never dropped
+
+
+async def test_notes_colours_undo_and_the_annotations_view(services):
+    services.ensure_welcome()
+    first, second = services.stories_page("", 0, 2)
+    for story in (first, second):
+        await services.open_document(story.id)
+    services.set_tags(first.id, ["harbour"])
+    a = services.annotate_range(first.id, *services.cached_document(first.id).block_offsets()[1],
+                                note="quokka sighting")
+    b = services.annotate_range(second.id, *services.cached_document(second.id).block_offsets()[1])
+    services.set_annotation_color(b.id, "green")
+    with pytest.raises(ServiceError, match="yellow, green, blue, pink"):
+        services.set_annotation_color(b.id, "ultraviolet")
+    page = services.annotations_page()
+    assert [(x.id, s.id) for x, s in page] == [(b.id, second.id), (a.id, first.id)]
+    assert page[0][0].color == "green"
+    assert [x.id for x, _ in services.annotations_page("quokka")] == [a.id]
+    assert [x.id for x, _ in services.annotations_page("tag:harbour")] == [a.id]
+    deleted = services.delete_annotation(a.id)
+    assert services.annotations(first.id) == []
+    restored = services.restore_annotation(deleted)
+    assert (restored.id, restored.uuid, restored.note) == (a.id, a.uuid, "quokka sighting")
+    services.set_story_note(second.id, "Whole-story thought about walruses.")
+    assert services.story_note(second.id) == "Whole-story thought about walruses."
+    assert services.count_stories("walruses") == 1
+    assert services.count_stories("has:notes") == 2

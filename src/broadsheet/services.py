@@ -33,6 +33,7 @@ from broadsheet.sanitize import clean_line
 Progress = Callable[[int, int, str], None]
 
 WELCOME_TITLE = "Welcome"
+HIGHLIGHT_COLORS = ("yellow", "green", "blue", "pink")
 # A feed's own content counts as the full article from this many words on.
 FULL_CONTENT_WORDS = 120
 
@@ -198,6 +199,29 @@ class Services:
     def remove_tags(self, story_id: int, tags: Iterable[str]) -> tuple[str, ...]:
         return self.library.remove_tags(story_id, tags)
 
+    def set_starred(self, story_id: int, starred: bool) -> None:
+        self.library.set_starred(story_id, starred)
+
+    def tag_counts(self, query: str = "") -> list[tuple[str, int, int]]:
+        """(tag, stories, unread stories) among the stories ``query`` finds."""
+        return self.library.tag_counts(query)
+
+    def rename_tag(self, old: str, new: str) -> int:
+        """Rename a tag everywhere; into an existing tag, the two merge."""
+        return self.library.rename_tag(old, new)
+
+    def delete_tag(self, name: str) -> int:
+        return self.library.delete_tag(name)
+
+    def sources(self) -> list[Any]:
+        return self.library.sources()
+
+    def story_note(self, story_id: int) -> str:
+        return self.library.story_note(story_id)
+
+    def set_story_note(self, story_id: int, note: str) -> None:
+        self.library.set_story_note(story_id, note)
+
     # -- reading ---------------------------------------------------------------
 
     def cached_document(self, story_id: int) -> Document | None:
@@ -310,8 +334,24 @@ class Services:
     def set_note(self, annotation_id: int, note: str) -> None:
         self.library.set_note(annotation_id, note)
 
-    def delete_annotation(self, annotation_id: int) -> None:
+    def delete_annotation(self, annotation_id: int) -> Annotation:
+        """Delete a highlight; returns it, so that it can be restored (undo)."""
+        annotation = self.library.annotation(annotation_id)
         self.library.delete_annotation(annotation_id)
+        return annotation
+
+    def restore_annotation(self, annotation: Annotation) -> Annotation:
+        return self.library.restore_annotation(annotation)
+
+    def set_annotation_color(self, annotation_id: int, color: str) -> None:
+        if color not in HIGHLIGHT_COLORS:
+            raise ServiceError(f"Highlights come in {', '.join(HIGHLIGHT_COLORS)}")
+        self.library.set_annotation_color(annotation_id, color)
+
+    def annotations_page(self, query: str = "", offset: int = 0,
+                         limit: int = 200) -> list[tuple[Annotation, Story]]:
+        """Every highlight and note in the library, newest first."""
+        return self.library.annotations_page(query, offset, limit)
 
     # -- getting stories -------------------------------------------------------
 

@@ -802,6 +802,7 @@ def _parse_broadsheet(text: str) -> ImportBatch:
             fetched=_parse_date(item.get("fetched")),
             read=bool(item.get("read")),
             starred=bool(item.get("starred")),
+            note=clean(_text(item.get("note"))),
             guid=guid,
             document=document,
             feed_url=source["url"] if source["kind"] == "feed" else None,

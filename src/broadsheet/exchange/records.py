@@ -46,6 +46,7 @@ class ImportedStory:
     tags: list[str] = field(default_factory=list)
     read: bool = False
     starred: bool = False
+    note: str = ""
     added: datetime | None = None
     published: datetime | None = None
     author: str = ""

@@ -142,12 +142,12 @@ def _store_story(db: sqlite3.Connection, source_id: int, story: ImportedStory,
     cursor = db.execute(
         """
         INSERT INTO stories (source_id, guid, url, title, author, published, fetched, sort_ts,
-                             summary, content, document, read, starred)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             summary, content, document, read, starred, note)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """,
         (source_id, guid, story.url, title, clean_line(story.author), iso(story.published),
          iso(fetched), _sort_ts(story.published, fetched), summary, story.content_html or "",
-         document, int(story.read), int(story.starred)),
+         document, int(story.read), int(story.starred), clean(story.note)),
     )
     return cursor.lastrowid, True
 

@@ -21,6 +21,7 @@ STEPS: dict[int, str] = {
         tag_id    INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
         PRIMARY KEY (source_id, tag_id)
     ) WITHOUT ROWID;
+    ALTER TABLE stories ADD COLUMN note TEXT NOT NULL DEFAULT '';
     CREATE INDEX IF NOT EXISTS stories_time_state
         ON stories (sort_ts DESC, id DESC, read, starred, source_id);
     CREATE INDEX IF NOT EXISTS stories_id_state

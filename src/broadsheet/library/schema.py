@@ -41,6 +41,7 @@ CREATE TABLE stories (
     document  TEXT,
     read      INTEGER NOT NULL DEFAULT 0,
     starred   INTEGER NOT NULL DEFAULT 0,
+    note      TEXT NOT NULL DEFAULT '',
     UNIQUE (source_id, guid)
 );
 CREATE INDEX stories_by_time ON stories (sort_ts DESC, id DESC);

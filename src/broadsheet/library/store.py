@@ -480,8 +480,9 @@ class Library:
             clauses.append("s.id {} (SELECT story_id FROM annotations)".format(
                 "IN" if query.has_highlights else "NOT IN"))
         if query.has_notes is not None:
-            clauses.append("s.id {} (SELECT story_id FROM annotations WHERE note != '')".format(
-                "IN" if query.has_notes else "NOT IN"))
+            clauses.append(
+                "(s.id {} (SELECT story_id FROM annotations WHERE note != '') {} s.note {} '')"
+                .format(*(("IN", "OR", "!=") if query.has_notes else ("NOT IN", "AND", "="))))
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     # Whether ensure_search_indexes' indexes exist (None: not looked yet), and
@@ -912,6 +913,74 @@ class Library:
             db.execute("DELETE FROM annotations WHERE id = ?", (annotation_id,))
             self._reindex(db, row[0])
 
+    def story_note(self, story_id: int) -> str:
+        row = self._db.execute("SELECT note FROM stories WHERE id = ?", (story_id,)).fetchone()
+        if row is None:
+            raise LibraryError(f"There is no story {story_id}.")
+        return row[0]
+
+    def set_story_note(self, story_id: int, note: str) -> None:
+        """A note on the whole story, not tied to a passage."""
+        with self.transaction() as db:
+            self._require_story(db, story_id)
+            db.execute("UPDATE stories SET note = ? WHERE id = ?", (clean(note), story_id))
+            self._reindex(db, story_id)
+
+    def set_annotation_color(self, annotation_id: int, color: str) -> None:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE annotations SET color = ?, updated = ? WHERE id = ?",
+                (clean_line(color, 30), iso(utcnow()), annotation_id),
+            )
+            if not cursor.rowcount:
+                raise LibraryError(f"There is no annotation {annotation_id}.")
+
+    def restore_annotation(self, annotation: Annotation) -> Annotation:
+        """Put back a deleted highlight exactly as it was (undo)."""
+        with self.transaction() as db:
+            self._require_story(db, annotation.story_id)
+            db.execute(
+                f"INSERT OR REPLACE INTO annotations ({self._ANNOTATION_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (annotation.id, annotation.story_id, annotation.uuid, annotation.quote.exact,
+                 annotation.quote.prefix, annotation.quote.suffix, annotation.position.start,
+                 annotation.position.end, annotation.note, annotation.color,
+                 iso(annotation.created), iso(annotation.updated), int(annotation.orphaned)),
+            )
+            self._reindex(db, annotation.story_id)
+        return self.annotation(annotation.id)
+
+    def annotations_page(
+        self, query: Query | str = "", offset: int = 0, limit: int = 200
+    ) -> list[tuple[Annotation, Story]]:
+        """Every highlight and note, newest first, with its story.  Words and
+        phrases match the highlight's quote or note; tag:, source:, is: and
+        has: filter by the story."""
+        if isinstance(query, str):
+            query = parse_query(query)
+        words, phrases = list(query.words), list(query.phrases)
+        story_query = Query(**{**query.__dict__, "words": [], "phrases": []})
+        where, params = self._where(story_query)
+        clauses = [where[len(" WHERE "):]] if where else []
+        for term in [*words, *phrases]:
+            clauses.append("(a.exact LIKE ? ESCAPE '\\' OR a.note LIKE ? ESCAPE '\\')")
+            like = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            params += [like, like]
+        condition = (" WHERE " + " AND ".join(clauses)) if clauses else ""
+        rows = self._db.execute(
+            f"SELECT a.id FROM annotations a JOIN stories s ON s.id = a.story_id{condition} "
+            "ORDER BY a.created DESC, a.id DESC LIMIT ? OFFSET ?",
+            [*params, max(0, limit), max(0, offset)],
+        ).fetchall()
+        result = []
+        stories: dict[int, Story] = {}
+        for (annotation_id,) in rows:
+            annotation = self.annotation(annotation_id)
+            if annotation.story_id not in stories:
+                stories[annotation.story_id] = self.story(annotation.story_id)
+            result.append((annotation, stories[annotation.story_id]))
+        return result
+
     def source_tags(self, source_id: int) -> list[str]:
         return [
             row[0] for row in self._db.execute(
@@ -943,12 +1012,12 @@ class Library:
     def _reindex(self, db: sqlite3.Connection, story_id: int) -> None:
         """Bring the story's full-text row in step, inside the caller's transaction."""
         row = db.execute(
-            "SELECT title, summary, document FROM stories WHERE id = ?", (story_id,)
+            "SELECT title, summary, document, note FROM stories WHERE id = ?", (story_id,)
         ).fetchone()
         db.execute("DELETE FROM story_fts WHERE rowid = ?", (story_id,))
         if row is None:
             return
-        title, summary, document_json = row
+        title, summary, document_json, story_note = row
         body = summary
         if document_json:
             try:
@@ -956,11 +1025,11 @@ class Library:
             except (ValueError, KeyError, TypeError):
                 pass
         tags = " ".join(self._tags_of(db, story_id))
-        notes = "\n".join(
+        notes = "\n".join([story_note, *(
             r[0] for r in db.execute(
                 "SELECT exact || ' ' || note FROM annotations WHERE story_id = ?", (story_id,)
             )
-        )
+        )])
         db.execute(
             "INSERT INTO story_fts (rowid, title, body, tags, notes) VALUES (?, ?, ?, ?, ?)",
             (story_id, title, body, tags, notes),
@@ -982,14 +1051,14 @@ class Library:
         stories = []
         for r in db.execute(
             "SELECT id, source_id, guid, url, title, author, published, fetched, summary, "
-            "document, read, starred FROM stories ORDER BY id"
+            "document, read, starred, note FROM stories ORDER BY id"
         ):
             story_id = r[0]
             stories.append({
                 "id": story_id, "source_id": r[1], "guid": r[2], "url": r[3], "title": r[4],
                 "author": r[5], "published": r[6], "fetched": r[7], "summary": r[8],
                 "document": json.loads(r[9]) if r[9] else None,
-                "read": bool(r[10]), "starred": bool(r[11]),
+                "read": bool(r[10]), "starred": bool(r[11]), "note": r[12],
                 "tags": list(self._tags_of(db, story_id)),
                 "annotations": [
                     {
