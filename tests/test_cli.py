@@ -276,3 +276,35 @@ def test_read_falls_back_to_the_summary_when_the_page_fails(run, http_server):
     http_server.add("/f1", article_page("Teaser", 4))
     code, text, err = run("read", str(story["id"]))
     assert code == 0 and "harbour commission" in text and err == ""
+
+
+def test_tags_story_notes_and_annotations_on_the_command_line(run, http_server):
+    http_server.add("/story", article_page("Tides"))
+    run("add", http_server.url("/story"), "--tag", "harbor")
+    (story,) = listed(run)
+    sid = str(story["id"])
+    run("tag", sid, "Harbour")
+    code, out, err = run("tags")
+    assert code == 0 and [line.split()[-1] for line in out.splitlines()] == ["harbor", "Harbour"]
+    code, out, err = run("tags", "--rename", "harbor", "Harbour")
+    assert out.strip() == "Renamed harbor to Harbour on 1 story."
+    assert listed(run)[0]["tags"] == ["Harbour"]
+    code, out, err = run("annotate", sid, "--note", "Follow up with the engineers.")
+    assert code == 0 and out.strip() == f"Noted story {sid}."
+    assert [s["id"] for s in listed(run, "--search", "has:notes")] == [story["id"]]
+    run("annotate", sid, "--quote", "three years", "--note", "Too slow?", "--color", "pink")
+    code, out, err = run("annotations", "--json")
+    (annotation,) = json.loads(out)
+    assert annotation["quote"] == "three years" and annotation["color"] == "pink"
+    assert annotation["note"] == "Too slow?" and annotation["story"] == story["id"]
+    code, out, err = run("annotations", "--search", "slow")
+    assert "> three years" in out and "Too slow?" in out
+    code, out, err = run("annotations", "--search", "nothing-like-it")
+    assert out == ""
+    code, out, err = run("tags", "--delete", "Harbour")
+    assert out.strip() == "Removed Harbour from 1 story."
+    assert listed(run)[0]["tags"] == []
+    code, out, err = run("tags", "--delete", "Harbour")
+    assert code == 1 and err.startswith("broadsheet: ")
+    code, out, err = run("annotate", sid)
+    assert code == 1 and "--quote" in err

@@ -50,7 +50,9 @@ examples:
   broadsheet list --search 'tag:policing is:unread' --json
   broadsheet export --format json -o library.json
 
-search: words (all must match), "exact phrase", tag:NAME, -tag:NAME, is:unread, is:read
+search (every term must match):
+  words, -word, "exact phrase", tag:NAME, -tag:NAME, source:NAME, is:unread, is:read,
+  is:starred, has:highlights, has:notes, in:notes WORD, in:title WORD
 
 The library is one SQLite file: --library PATH, else $BROADSHEET_LIBRARY, else
 $XDG_DATA_HOME/broadsheet/library.sqlite3.
@@ -91,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="only stories with this tag (repeatable)")
     listing.add_argument("--unread", action="store_true", help="only unread stories")
     listing.add_argument("--search", metavar="QUERY", default="",
-                         help="words, \"phrases\", tag:NAME, -tag:NAME, is:unread, is:read")
+                         help="the search language below, e.g. 'tag:policing is:unread'")
     listing.add_argument("--limit", type=int, default=None, metavar="N",
                          help="at most N stories")
     listing.add_argument("--json", action="store_true", help="print a JSON array")
@@ -116,11 +118,32 @@ def build_parser() -> argparse.ArgumentParser:
 
     annotate = commands.add_parser(
         "annotate", help="highlight a quote in a story, with a note",
-        description="Highlight a passage of a story, found by its words, with an optional note.",
+        description="Highlight a passage of a story, found by its words, with an optional "
+        "note. Without --quote, --note sets the note on the whole story.",
     )
     annotate.add_argument("id", type=int, metavar="ID")
-    annotate.add_argument("--quote", required=True, metavar="TEXT")
-    annotate.add_argument("--note", default="", metavar="TEXT")
+    annotate.add_argument("--quote", metavar="TEXT", help="the passage to highlight")
+    annotate.add_argument("--note", default=None, metavar="TEXT", help="the note to attach")
+    annotate.add_argument("--color", default="yellow", metavar="COLOUR",
+                          choices=("yellow", "green", "blue", "pink"),
+                          help="yellow (default), green, blue or pink")
+
+    annotations = commands.add_parser(
+        "annotations", help="list highlights and notes, newest first",
+        description="List every highlight and note, newest first. The search matches words "
+        "in the highlight or note; tag:, source: and is: filter by story.",
+    )
+    annotations.add_argument("--search", metavar="QUERY", default="")
+    annotations.add_argument("--json", action="store_true", help="print a JSON array")
+
+    tags = commands.add_parser(
+        "tags", help="list tags with counts; rename, merge or delete a tag",
+        description="List every tag with its number of stories and unread stories, or change "
+        "a tag everywhere. Renaming into an existing tag merges the two.",
+    )
+    tags_action = tags.add_mutually_exclusive_group()
+    tags_action.add_argument("--rename", nargs=2, metavar=("OLD", "NEW"))
+    tags_action.add_argument("--delete", metavar="TAG", help="remove the tag from every story")
 
     export = commands.add_parser(
         "export", help="export the library, notes or feeds",
@@ -361,12 +384,65 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 def cmd_annotate(args: argparse.Namespace) -> int:
+    if args.quote is None:
+        if args.note is None:
+            raise CommandError("give --quote TEXT to highlight, or --note TEXT for the story")
+        with _services(args) as services:
+            services.story(args.id)
+            services.set_story_note(args.id, args.note)
+        print(f"Noted story {args.id}.")
+        return EXIT_OK
     with _services(args) as services:
         if services.cached_document(args.id) is None:
             asyncio.run(services.open_document(args.id))
-        annotation = services.annotate_quote(args.id, args.quote, args.note)
+        annotation = services.annotate_quote(args.id, args.quote, args.note or "", args.color)
     print(f"Highlighted characters {annotation.position.start}–{annotation.position.end} "
           f"of story {args.id}" + (" with a note." if annotation.note else "."))
+    return EXIT_OK
+
+
+def cmd_annotations(args: argparse.Namespace) -> int:
+    from broadsheet.humanize import ago
+
+    with _services(args) as services:
+        rows = []
+        offset = 0
+        while True:
+            page = services.annotations_page(args.search, offset, 500)
+            rows.extend(page)
+            if len(page) < 500:
+                break
+            offset += 500
+    if args.json:
+        json.dump([{
+            "id": a.id, "uuid": a.uuid, "story": s.id, "title": s.title, "source": s.source_title,
+            "url": s.url, "quote": a.quote.exact, "note": a.note, "color": a.color,
+            "created": iso(a.created), "orphaned": a.orphaned, "tags": list(s.tags),
+        } for a, s in rows], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for annotation, story in rows:
+        quote = " ".join(annotation.quote.exact.split())
+        print(f"{story.id:>6}  {story.title[:60]}  ({ago(annotation.created)})")
+        print(f"        > {quote[:300]}")
+        if annotation.note:
+            print(f"        {' '.join(annotation.note.split())[:300]}")
+    return EXIT_OK
+
+
+def cmd_tags(args: argparse.Namespace) -> int:
+    with _services(args) as services:
+        if args.rename:
+            old, new = args.rename
+            count = services.rename_tag(old, new)
+            print(f"Renamed {old} to {new} on {count} stor{'y' if count == 1 else 'ies'}.")
+            return EXIT_OK
+        if args.delete:
+            count = services.delete_tag(args.delete)
+            print(f"Removed {args.delete} from {count} stor{'y' if count == 1 else 'ies'}.")
+            return EXIT_OK
+        for name, stories, unread in services.tag_counts():
+            print(f"{stories:>7} {unread:>7} unread  {name}")
     return EXIT_OK
 
 
@@ -399,4 +475,6 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "annotate": cmd_annotate,
     "export": cmd_export,
     "import": cmd_import,
+    "annotations": cmd_annotations,
+    "tags": cmd_tags,
 }
