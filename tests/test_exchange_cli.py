@@ -136,3 +136,25 @@ def test_import_errors_are_one_line(cli, tmp_path):
     assert code == 1 and err.count("\n") == 1 and "Traceback" not in err
     code, out, err = cli("e.sqlite3", "import", str(tmp_path / "missing.opml"))
     assert code == 1 and "Cannot read" in err
+
+
+def test_opml_folders_tag_the_stories_that_refresh_brings(cli, http_server, tmp_path):
+    http_server.add("/a.xml", "<rss version='2.0'><channel><title>A</title><item><title>From A"
+                    "</title><guid>a1</guid></item></channel></rss>",
+                    content_type="application/rss+xml")
+    http_server.add("/b.xml", "<rss version='2.0'><channel><title>B</title><item><title>From B"
+                    "</title><guid>b1</guid></item></channel></rss>",
+                    content_type="application/rss+xml")
+    opml = tmp_path / "subs.opml"
+    opml.write_text(f"""<?xml version="1.0"?><opml version="2.0"><head><title>s</title></head>
+<body><outline text="Local &amp; Coast">
+  <outline type="rss" text="A" xmlUrl="{http_server.url('/a.xml')}"/>
+</outline><outline type="rss" text="B" xmlUrl="{http_server.url('/b.xml')}" category="tech"/>
+</body></opml>""")
+    code, out, err = cli("t.sqlite3", "import", str(opml))
+    assert out.strip() == "Imported 2 new feeds, 0 new stories, 0 new highlights."
+    assert http_server.requests == []  # importing needs no network
+    code, out, err = cli("t.sqlite3", "refresh")
+    assert code == 0, err
+    stories = {s["title"]: s["tags"] for s in json.loads(cli("t.sqlite3", "list", "--json")[1])}
+    assert stories == {"From A": ["Local & Coast"], "From B": ["tech"]}
