@@ -13,22 +13,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from broadsheet import anchoring, config
-from broadsheet.extract import document_from_fragment, extract_document
 from broadsheet.library import FeedState, Library, LibraryError
 from broadsheet.model import Annotation, Document, ParsedFeed, Story, parse_iso
-from broadsheet.net import (
-    FeedError,
-    Fetcher,
-    FetchError,
-    FetchResult,
-    discover_feeds,
-    parse_feed,
-    sniff_kind,
-)
 from broadsheet.sanitize import clean_line
+
+if TYPE_CHECKING:
+    from broadsheet.net import Fetcher, FetchResult
+
+# The network and extraction layers (httpx, feedparser, lxml, readability) are
+# imported where they are used, so that opening the reader does not wait for them.
 
 Progress = Callable[[int, int, str], None]
 
@@ -148,13 +144,17 @@ class Services:
         self.library.close()
 
     def fetcher(self) -> Fetcher:
+        from broadsheet.net import Fetcher
+
         return Fetcher(**self.fetcher_options)
 
     # -- first run -----------------------------------------------------------
 
     def ensure_welcome(self) -> bool:
         """Give an empty library the bundled Welcome stories; True if added."""
-        if self.library.sources():
+        from broadsheet.extract import extract_document
+
+        if self.library.has_sources():
             return False
         samples = resources.files("broadsheet.samples")
         index = json.loads(samples.joinpath("index.json").read_text(encoding="utf-8"))
@@ -230,6 +230,9 @@ class Services:
     async def open_document(self, story_id: int, fetcher: Fetcher | None = None) -> Document:
         """The story's clean text: stored, from the feed's full content, or
         fetched and extracted now (and stored, so it reads offline later)."""
+        from broadsheet.extract import document_from_fragment, extract_document
+        from broadsheet.net import FetchError
+
         cached = self.library.document(story_id)
         if cached is not None:
             return cached
@@ -286,6 +289,8 @@ class Services:
     @staticmethod
     def _feed_document(story: Story, summary: str, content_html: str) -> Document:
         """What the feed itself said: its content, else its summary."""
+        from broadsheet.extract import document_from_fragment
+
         document = document_from_fragment(content_html, story.url, story.title)
         if not document.blocks and summary:
             document = document_from_fragment(
@@ -359,6 +364,8 @@ class Services:
         self, urls: Iterable[str], tags: Iterable[str] = (), progress: Progress | None = None
     ) -> AddReport:
         """Subscribe to feeds or save articles; one failing URL never stops the others."""
+        from broadsheet.net import FeedError, FetchError
+
         urls = list(urls)
         tags = list(tags)
         report = AddReport()
@@ -376,6 +383,9 @@ class Services:
         return report
 
     async def _add_one(self, fetcher: Fetcher, url: str, tags: list[str]) -> AddOutcome:
+        from broadsheet.extract import extract_document
+        from broadsheet.net import FeedError, FetchError, discover_feeds, parse_feed, sniff_kind
+
         result = await fetcher.fetch(url)
         kind = sniff_kind(result.content, result.content_type)
         if kind == "feed":
@@ -432,7 +442,11 @@ class Services:
         done = 0
         if progress:
             progress(0, len(feeds), "")
-        async with self.fetcher() as fetcher:
+        # Many feeds often live on one host (a blog platform, a news site).
+        options = {"per_host": 8, **self.fetcher_options}
+        from broadsheet.net import Fetcher
+
+        async with Fetcher(**options) as fetcher:
             tasks = [asyncio.ensure_future(self._fetch_feed(fetcher, feed)) for feed in feeds]
             for next_done in asyncio.as_completed(tasks):
                 feed, result, parsed, error = await next_done
@@ -460,6 +474,8 @@ class Services:
     async def _fetch_feed(
         self, fetcher: Fetcher, feed: FeedState
     ) -> tuple[FeedState, FetchResult | None, ParsedFeed | None, str | None]:
+        from broadsheet.net import FeedError, FetchError, parse_feed
+
         try:
             result = await fetcher.fetch(
                 feed.url, etag=feed.etag, last_modified=feed.last_modified

@@ -227,6 +227,9 @@ class Library:
         ).fetchall()
         return [FeedState(*row) for row in rows]
 
+    def has_sources(self) -> bool:
+        return self._db.execute("SELECT EXISTS (SELECT 1 FROM sources)").fetchone()[0] == 1
+
     def sources(self) -> list[Source]:
         rows = self._db.execute(
             """
