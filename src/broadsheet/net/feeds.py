@@ -19,6 +19,7 @@ from typing import Any, Iterable
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+from lxml import etree
 
 from broadsheet.model import FeedItem, ParsedFeed
 from broadsheet.sanitize import clean, clean_line
@@ -42,6 +43,21 @@ _HTML_ROOTS = frozenset(
     "html head body meta title link script style noscript div p a span table section article "
     "header main nav h1 h2 h3 h4 h5 h6 br img form iframe ul ol center font b i".split()
 )
+MAX_ITEMS = 1000  # items kept from one fetch of one feed: the first ones, newest in practice
+_ITEM_NAMES = frozenset({"item", "entry"})
+# Elements that may carry long text; every other element (titles, authors,
+# ids, dates…) is cut to _SHORT_TEXT characters before feedparser sees it
+# (feedparser takes minutes on a 100 kB <author>).
+_LONG_TEXT_NAMES = frozenset(
+    "description encoded content summary subtitle tagline info rights copyright html body div".split()
+)
+_SHORT_TEXT = 4000
+# People (feedparser looks for an e-mail address in them, slowly): broadsheet
+# keeps 200 characters of an author anyway.
+_PERSON_NAMES = frozenset(
+    "author creator name email uri managingeditor webmaster contributor publisher".split()
+)
+_PERSON_TEXT = 300
 _TITLE_WORDS = 12
 _TITLE_CHARS = 80
 UNTITLED = "(untitled)"
@@ -128,6 +144,23 @@ def _media_type(content_type: str | None) -> str:
     return (content_type or "").split(";", 1)[0].strip().lower()
 
 
+_BINARY_MAGIC = (
+    b"%PDF-", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"PK\x03\x04",
+    b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00", b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07", b"OggS",
+    b"ID3", b"fLaC", b"\x00\x00\x01\x00", b"\x7fELF", b"wOFF", b"wOF2", b"\x00asm",
+    b"SQLite format 3\x00", b"RIFF", b"\x1aE\xdf\xa3", b"%!PS", b"{\\rtf", b"\xd0\xcf\x11\xe0",
+)
+
+
+def _is_binary(content: bytes) -> bool:
+    """Well-known binary formats (PDF, images, archives, media) by their first bytes."""
+    head = content[:16]
+    if head.startswith(_BINARY_MAGIC):
+        return True
+    # ISO media (mp4, heic, avif): "ftyp" at offset 4; WebP/WAV live in RIFF above.
+    return head[4:8] == b"ftyp"
+
+
 def sniff_kind(content: bytes, content_type: str | None) -> str:
     """``"feed"``, ``"html"`` or ``"other"``, from the content first and the type second.
 
@@ -136,6 +169,8 @@ def sniff_kind(content: bytes, content_type: str | None) -> str:
     """
     if isinstance(content, str):
         content = content.encode("utf-8")
+    if _is_binary(content):
+        return "other"
     text = _head_text(content)
     media = _media_type(content_type)
     if _looks_like_json(text):
@@ -347,8 +382,98 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Par
     return _parse_xml_feed(content, url, content_type)
 
 
+_DOCTYPE = re.compile(rb"<!DOCTYPE\b", re.I)
+_DOCTYPE_SUBSET = re.compile(rb"<!DOCTYPE\b[^\[>]*\[.*?\]\s*>", re.S | re.I)
+_WIDE_STARTS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00", b"<\x00", b"\x00<")
+
+
+def _drop_internal_subset(content: bytes) -> bytes:
+    """The document without its DOCTYPE's internal subset (entity declarations).
+
+    Real feeds declare entities only to get HTML names such as ``&eacute;``
+    (feedparser knows those anyway); hostile ones declare billion laughs,
+    quadratic blowups and external entities.  Dropping the whole DOCTYPE keeps
+    the former readable and the latter harmless.
+    """
+    if content.startswith(_WIDE_STARTS):  # UTF-16/32: rare enough to simply refuse
+        if "<!entity" in _head_text(content, 1 << 20).lower():
+            raise FeedError("not a feed (XML entity declarations refused)")
+        return content
+    found = _DOCTYPE.search(content, 0, 1 << 16)
+    if found is None:
+        return content
+    subset = _DOCTYPE_SUBSET.match(content, found.start())
+    if subset is None:
+        return content
+    return content[: subset.start()] + content[subset.end() :]
+
+
+def _screen_xml(content: bytes) -> tuple[bytes, bool]:
+    """Refuse hostile XML before feedparser sees it; keep at most MAX_ITEMS items.
+
+    A hardened lxml parser (no entity expansion, no network, no DTD loading,
+    libxml2's normal depth and size limits) looks at the document first:
+    entity declarations (billion laughs, quadratic blowup, external entities)
+    and absurd nesting are refused outright; a feed with more than MAX_ITEMS
+    items is cut to its first MAX_ITEMS before the slow, thorough parse.
+    Returns the document to parse and whether it was re-serialised as UTF-8.
+    """
+    content = _drop_internal_subset(content)
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+        huge_tree=False, recover=True, remove_comments=True, remove_pis=True,
+    )
+    try:
+        root = etree.fromstring(content, parser)
+    except (etree.XMLSyntaxError, ValueError):
+        root = None
+    for entry in parser.error_log:
+        message = str(entry.message).lower()
+        if "depth" in message:
+            raise FeedError("not a feed (XML nested too deeply)")
+        if "amplification" in message or "entity loop" in message:
+            raise FeedError("not a feed (XML entity expansion refused)")
+    if root is None:
+        return content, False
+    tree = root.getroottree()
+    dtd = tree.docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        raise FeedError("not a feed (XML entity declarations refused)")
+    modified = False
+    for el in root.iter(etree.Element):
+        text = el.text
+        if text and len(text) > _PERSON_TEXT:
+            name = etree.QName(el).localname.lower()
+            limit = _PERSON_TEXT if name in _PERSON_NAMES else _SHORT_TEXT
+            if len(text) > limit and name not in _LONG_TEXT_NAMES:
+                el.text = text[:limit]
+                modified = True
+    if len(content) < 100 * MAX_ITEMS:  # too small to hold more items than allowed
+        return _reserialised(tree) if modified else (content, False)
+    items = [
+        el
+        for el in root.iter(etree.Element)
+        if etree.QName(el).localname.lower() in _ITEM_NAMES
+        and not any(etree.QName(a).localname.lower() in _ITEM_NAMES for a in el.iterancestors())
+    ]
+    if len(items) <= MAX_ITEMS:
+        return _reserialised(tree) if modified else (content, False)
+    for el in items[MAX_ITEMS:]:
+        parent = el.getparent()
+        if parent is not None:
+            parent.remove(el)
+    return _reserialised(tree)
+
+
+def _reserialised(tree) -> tuple[bytes, bool]:
+    return etree.tostring(tree, encoding="utf-8", xml_declaration=True), True
+
+
 def _parse_xml_feed(content: bytes, url: str, content_type: str | None) -> ParsedFeed:
+    content, reencoded = _screen_xml(content)
     headers = {"content-location": url}
+    if reencoded:  # now UTF-8: the server's charset no longer applies
+        content_type = "application/xml; charset=utf-8"
     if content_type:
         headers["content-type"] = content_type
     try:
@@ -364,7 +489,7 @@ def _parse_xml_feed(content: bytes, url: str, content_type: str | None) -> Parse
     is_atom = str(parsed.get("version") or "").startswith("atom")
     feed_author = _author(feed) if is_atom else ""
     items: list[FeedItem] = []
-    for entry in entries:
+    for entry in entries[:MAX_ITEMS]:
         try:
             items.append(_entry_item(entry, url, feed_author))
         except (TypeError, ValueError, AttributeError, KeyError, OverflowError):

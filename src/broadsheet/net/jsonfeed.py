@@ -17,6 +17,7 @@ from broadsheet.net.feeds import (
     FeedError,
     _json_feed_version,
     absolute_url,
+    MAX_ITEMS,
     html_to_text,
     make_item,
     text_to_html,
@@ -39,6 +40,8 @@ def parse_json_feed(content: bytes | str, url: str) -> ParsedFeed:
     items: list[FeedItem] = []
     raw_items = data.get("items")
     for raw in raw_items if isinstance(raw_items, list) else ():
+        if len(items) >= MAX_ITEMS:
+            break
         if not isinstance(raw, dict):
             continue
         try:
