@@ -46,3 +46,30 @@ def test_reader_screen(snap_compare, services):
 
 def test_reader_screen_with_note(snap_compare, services):
     assert snap_compare(make_app(services), terminal_size=SIZE, press=["enter", "j", "h", "j", "j", "a", "O", "k", "ctrl+s"])
+
+
+def _pinned_highlights(services: Services) -> None:
+    """Highlights with fixed creation times, so that their ages do not move."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    stories = services.stories_page("", 0, 3)
+    plan = [(stories[0], 0, "Start here.", "yellow", 50), (stories[1], 1, "", "green", 30),
+            (stories[0], 3, "Keys to [b]remember[/b].", "pink", 5)]
+    for story, nth, note, color, minutes in plan:
+        document = services.cached_document(story.id)
+        paragraph = [i for i, b in enumerate(document.blocks) if b.kind == "paragraph"][nth]
+        made = services.annotate_range(story.id, *document.block_offsets()[paragraph], note=note, color=color)
+        deleted = services.delete_annotation(made.id)
+        services.restore_annotation(replace(deleted, created=NOW - timedelta(minutes=minutes),
+                                            updated=NOW - timedelta(minutes=minutes)))
+
+
+def test_annotations_screen(snap_compare, services):
+    _pinned_highlights(services)
+    assert snap_compare(make_app(services), terminal_size=SIZE, press=["A", "j"])
+
+
+def test_list_screen_with_tags_sidebar(snap_compare, services):
+    services.set_starred(services.stories_page("", 0, 2)[1].id, True)
+    assert snap_compare(make_app(services), terminal_size=(160, 50), press=["j", "T", "j"])

@@ -15,6 +15,7 @@ from broadsheet.model import utcnow
 from broadsheet.sanitize import clean_line
 from broadsheet.ui.screens.help_screen import HelpScreen
 from broadsheet.ui.screens.list_screen import ListScreen
+from broadsheet.ui.screens.reader_screen import ReaderScreen
 from broadsheet.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
 
 if TYPE_CHECKING:
@@ -75,6 +76,18 @@ class BroadsheetApp(App):
             except OSError as error:
                 self.notify(f"Could not save the theme: {error}", severity="warning", markup=False)
 
+    def action_annotations(self) -> None:
+        """Every highlight and note in the library (A)."""
+        from broadsheet.ui.screens.annotations_screen import AnnotationsScreen
+
+        if isinstance(self.screen, AnnotationsScreen):
+            return
+        stack = self.screen_stack
+        if len(stack) >= 2 and isinstance(stack[-2], AnnotationsScreen):
+            self.pop_screen()  # the reader was opened from there: go back rather than pile up
+            return
+        self.push_screen(AnnotationsScreen(self.services))
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
@@ -87,6 +100,15 @@ class BroadsheetApp(App):
             yield SystemCommand("Add a feed or article", "Subscribe to a feed or save one article", screen.action_add)
             yield SystemCommand("Refresh feeds", "Fetch new stories from every feed", screen.action_refresh)
             yield SystemCommand("Search", "Filter the list (words, tag:NAME, is:unread)", screen.action_search)
+            yield SystemCommand("Star or unstar", "Star the story under the cursor (or take the star off)",
+                                screen.action_toggle_star)
+            yield SystemCommand("Tags sidebar", "Show or focus the tags with their counts", screen.action_toggle_sidebar)
+        if isinstance(screen, ReaderScreen):
+            yield SystemCommand("Star or unstar", "Star this story (or take the star off)", screen.action_toggle_star)
+            yield SystemCommand("Story note", "Write a note on the whole story", screen.action_story_note)
+        if isinstance(screen, (ListScreen, ReaderScreen)):
+            yield SystemCommand("Highlights and notes", "Every highlight and note in the library",
+                                self.action_annotations)
         yield SystemCommand("Keys", "Show every key of this screen", self.action_help)
 
 

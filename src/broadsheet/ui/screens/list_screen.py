@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual import events
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Static
@@ -16,6 +17,9 @@ from broadsheet.ui.screens.add_dialog import AddDialog
 from broadsheet.ui.screens.reader_screen import ReaderScreen
 from broadsheet.ui.screens.tag_editor import TagEditor
 from broadsheet.ui.widgets.story_list import StoryList
+from broadsheet.ui.widgets.tag_sidebar import TagSidebar, tag_query
+
+SIDEBAR_MIN_WIDTH = 120  # the tags sidebar shows by itself from this many columns
 
 if TYPE_CHECKING:
     from broadsheet.services import Services
@@ -33,6 +37,9 @@ class ListScreen(Screen):
         Binding("escape", "clear_search", "Clear search", id="list.clear_search", show=False),
         Binding("t", "tags", "Tags", id="list.tags"),
         Binding("u", "toggle_read", "Read/unread", id="list.toggle_read"),
+        Binding("s", "toggle_star", "Star", id="list.toggle_star", show=False),
+        Binding("T", "toggle_sidebar", "Tags sidebar", id="list.sidebar", show=False),
+        Binding("A", "app.annotations", "Annotations", id="app.annotations", show=False),
         Binding("a", "add", "Add", id="list.add"),
         Binding("r", "refresh", "Refresh", id="list.refresh"),
         Binding("o", "open_browser", "Browser", id="list.open_browser"),
@@ -44,10 +51,13 @@ class ListScreen(Screen):
         self.services = services
         self.initial_query = query
         self.refreshing = False
+        self.sidebar_wanted: bool | None = None  # None: shown when the terminal is wide
 
     def compose(self) -> ComposeResult:
         yield Static(id="list-header")
-        yield StoryList(self.services, self.initial_query, id="stories")
+        with Horizontal(id="list-body"):
+            yield TagSidebar(self.services, id="tag-sidebar")
+            yield StoryList(self.services, self.initial_query, id="stories")
         with Horizontal(id="list-status"):
             yield Static(id="status-text")
             yield ProgressBar(id="status-progress", show_eta=False)
@@ -59,11 +69,61 @@ class ListScreen(Screen):
     def story_list(self) -> StoryList:
         return self.query_one("#stories", StoryList)
 
+    @property
+    def sidebar(self) -> TagSidebar:
+        return self.query_one("#tag-sidebar", TagSidebar)
+
     def on_mount(self) -> None:
         self.story_list.focus()
         self.update_header()
+        self._place_sidebar()
 
     def on_screen_resume(self) -> None:
+        self.story_list.reload(keep_cursor=True)
+        self.update_header()
+        self.sidebar.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._place_sidebar()
+
+    # -- tags sidebar ------------------------------------------------------------
+    @property
+    def sidebar_visible(self) -> bool:
+        return self.sidebar.has_class("visible")
+
+    def _place_sidebar(self) -> None:
+        wanted = self.sidebar_wanted
+        if wanted is None:
+            wanted = self.app.size.width >= SIDEBAR_MIN_WIDTH
+        if wanted != self.sidebar_visible:
+            if not wanted and self.sidebar.has_focus:
+                self.story_list.focus()
+            self.sidebar.set_class(wanted, "visible")
+
+    def action_toggle_sidebar(self) -> None:
+        """Show and focus the tags sidebar; from the sidebar, hide it."""
+        if not self.sidebar_visible:
+            self.sidebar_wanted = True
+            self._place_sidebar()
+            self.sidebar.focus()
+        elif not self.sidebar.has_focus:
+            self.sidebar.focus()
+        else:
+            self.sidebar_wanted = False
+            self._place_sidebar()
+            self.story_list.focus()
+
+    def on_tag_sidebar_chosen(self, message: TagSidebar.Chosen) -> None:
+        message.stop()
+        self.story_list.set_query(tag_query(message.tag) if message.tag else "")
+        self.story_list.focus()
+        self.update_header()
+
+    def on_tag_sidebar_changed(self, message: TagSidebar.Changed) -> None:
+        message.stop()
+        if self.story_list.query_text == tag_query(message.old):
+            # The list was showing that tag: follow it to its new name.
+            self.story_list.set_query(tag_query(message.new) if message.new else "")
         self.story_list.reload(keep_cursor=True)
         self.update_header()
 
@@ -130,6 +190,7 @@ class ListScreen(Screen):
             if tags is not None:
                 self.story_list.reload(keep_cursor=True)
                 self.update_header()
+                self.sidebar.reload()
 
         self.app.push_screen(TagEditor(self.services, story), saved)
 
@@ -144,6 +205,19 @@ class ListScreen(Screen):
             return
         self.story_list.reload(keep_cursor=True)
         self.update_header()
+        self.sidebar.reload()
+
+    def action_toggle_star(self) -> None:
+        story = self.story_list.current_story
+        if story is None:
+            return
+        try:
+            self.services.set_starred(story.id, not story.starred)
+        except Exception as error:
+            self.notify(_one_line(error), severity="error", markup=False)
+            return
+        self.story_list.reload(keep_cursor=True)
+        self.notify("Starred." if not story.starred else "Star removed.", markup=False)
 
     def action_open_browser(self) -> None:
         story = self.story_list.current_story
@@ -188,6 +262,7 @@ class ListScreen(Screen):
             self._hide_progress()
             self.story_list.reload(keep_cursor=True)
             self.update_header()
+            self.sidebar.reload()
 
     def action_refresh(self) -> None:
         if self.refreshing:
@@ -213,3 +288,4 @@ class ListScreen(Screen):
             self._hide_progress()
             self.story_list.reload(keep_cursor=True)
             self.update_header()
+            self.sidebar.reload()

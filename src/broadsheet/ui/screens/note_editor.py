@@ -1,4 +1,4 @@
-"""Write the note of a highlight (ctrl+s saves, escape cancels)."""
+"""Write the note of a highlight or of a whole story (ctrl+s saves, escape cancels)."""
 
 from __future__ import annotations
 
@@ -23,17 +23,26 @@ class NoteEditor(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="note.cancel"),
     ]
 
-    def __init__(self, annotation: Annotation) -> None:
+    def __init__(self, annotation: Annotation | None = None, *, title: str = "", note: str = "") -> None:
+        """Edit ``annotation``'s note, or (without one) a story note headed ``title``."""
         super().__init__()
         self.annotation = annotation
+        self.title = title
+        self.initial = annotation.note if annotation is not None else note
 
     def compose(self) -> ComposeResult:
-        quote = Text("▌ ", style="bold")
-        quote.append(clean_line(self.annotation.quote.exact, 600), style="italic")
+        if self.annotation is not None:
+            heading = Text("▌ ", style="bold")
+            heading.append(clean_line(self.annotation.quote.exact, 600), style="italic")
+            hint = "ctrl+s saves · escape cancels (the highlight stays)"
+        else:
+            heading = Text("Note on ", style="bold")
+            heading.append(clean_line(self.title, 300) or "this story", style="italic")
+            hint = "ctrl+s saves · escape cancels · an empty note removes it"
         with Vertical(id="note-box"):
-            yield Static(quote, id="note-quote")
-            yield TextArea(self.annotation.note, id="note-text", soft_wrap=True, show_line_numbers=False)
-            yield Static(Text("ctrl+s saves · escape cancels (the highlight stays)"), id="note-hint")
+            yield Static(heading, id="note-quote")
+            yield TextArea(self.initial, id="note-text", soft_wrap=True, show_line_numbers=False)
+            yield Static(Text(hint), id="note-hint")
 
     def on_mount(self) -> None:
         area = self.query_one("#note-text", TextArea)

@@ -10,9 +10,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from broadsheet.model import Story
-from broadsheet.sanitize import clean_line
-from broadsheet.services import FullTextUnavailable
+from broadsheet.model import Annotation, Story
+from broadsheet.sanitize import clean, clean_line
+from broadsheet.services import HIGHLIGHT_COLORS, FullTextUnavailable
 from broadsheet.ui.screens.note_editor import NoteEditor
 from broadsheet.ui.screens.tag_editor import TagEditor
 from broadsheet.ui.widgets.reader_view import ReaderView
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from broadsheet.ui.widgets.story_list import StoryList
 
 FETCHING = "Fetching full text…"
+STAR = "★"
 
 
 def _one_line(error: BaseException) -> str:
@@ -36,6 +37,13 @@ class ReaderScreen(Screen):
         Binding("p", "previous_story", "Previous story", id="reader.previous_story"),
         Binding("h", "highlight", "Highlight", id="reader.highlight"),
         Binding("a", "annotate", "Note", id="reader.annotate"),
+        Binding("c", "cycle_color", "Colour", id="reader.cycle_color", show=False),
+        Binding("e", "edit_note", "Edit note", id="reader.edit_note", show=False),
+        Binding("d", "delete_highlight", "Delete highlight", id="reader.delete_highlight", show=False),
+        Binding("z", "undo_delete", "Undo delete", id="reader.undo_delete", show=False),
+        Binding("N", "story_note", "Story note", id="reader.story_note", show=False),
+        Binding("s", "toggle_star", "Star", id="reader.toggle_star", show=False),
+        Binding("A", "app.annotations", "Annotations", id="app.annotations", show=False),
         Binding("t", "tags", "Tags", id="reader.tags"),
         Binding("u", "toggle_read", "Read/unread", id="reader.toggle_read", show=False),
         Binding("o", "open_browser", "Browser", id="reader.open_browser"),
@@ -43,15 +51,22 @@ class ReaderScreen(Screen):
         Binding("q,escape", "back", "Back", id="reader.back"),
     ]
 
-    def __init__(self, services: "Services", story: Story, story_list: "StoryList | None" = None) -> None:
+    def __init__(self, services: "Services", story: Story, story_list: "StoryList | None" = None,
+                 *, focus_annotation: int | None = None) -> None:
         super().__init__()
         self.services = services
         self.story = story
         self.story_list = story_list
+        self.focus_annotation = focus_annotation  # put the cursor on this highlight once shown
+        self.deleted: Annotation | None = None  # the last deleted highlight, for z
+        self.story_note = ""
+        self._note_shown: tuple[int, str] | None = None  # what the note panel shows
 
     def compose(self) -> ComposeResult:
         yield Static(id="reader-header")
+        yield Static(id="story-note")
         yield ReaderView(id="reader")
+        yield Static(id="highlight-note")
         yield Footer()
 
     @property
@@ -65,6 +80,8 @@ class ReaderScreen(Screen):
     # -- loading -------------------------------------------------------------
     def load(self, story: Story) -> None:
         self.story = story
+        self.deleted = None
+        self.load_story_note()
         self.update_header()
         try:
             document = self.services.cached_document(story.id)
@@ -74,6 +91,7 @@ class ReaderScreen(Screen):
             self.notify(_one_line(error), severity="error", markup=False)
         if document is not None:
             self.view.show(story, document, annotations)
+            self._apply_focus()
         else:
             if not story.summary:
                 try:  # list rows leave the summary out; it is the fallback text
@@ -111,10 +129,55 @@ class ReaderScreen(Screen):
             return
         if self.story.id == story_id:
             self.view.show(self.story, document, annotations)
+            self._apply_focus()
+
+    def _apply_focus(self) -> None:
+        if self.focus_annotation is not None:
+            if not self.view.focus_highlight(self.focus_annotation):
+                self.notify("That highlight could not be placed in the text; it is listed at the end.",
+                            markup=False)
+            self.focus_annotation = None
+
+    def load_story_note(self) -> None:
+        try:
+            self.story_note = self.services.story_note(self.story.id)
+        except Exception:
+            self.story_note = ""
+        panel = self.query_one("#story-note", Static)
+        if self.story_note:
+            text = Text("Note: ", style="bold")
+            text.append(clean(self.story_note))
+            panel.update(text)
+        else:
+            panel.update("")
+        panel.set_class(bool(self.story_note), "visible")
+
+    def on_reader_view_current_highlight_changed(self, message: ReaderView.CurrentHighlightChanged) -> None:
+        message.stop()
+        self.show_highlight_note(message.annotation)
+
+    def show_highlight_note(self, annotation: Annotation | None) -> None:
+        # Runs on every cursor move: updating the panel re-lays out the
+        # screen, so only touch it when what it shows changes.
+        shown = (annotation.id, annotation.note) if annotation is not None and annotation.note else None
+        if shown == self._note_shown:
+            return
+        self._note_shown = shown
+        panel = self.query_one("#highlight-note", Static)
+        if annotation is not None and annotation.note:
+            text = Text("✎ ", style="bold")
+            text.append(clean(annotation.note))
+            panel.update(text)
+            panel.add_class("visible")
+        else:
+            panel.update("")
+            panel.remove_class("visible")
 
     def update_header(self) -> None:
         story = self.story
         text = Text(no_wrap=True, overflow="ellipsis")
+        if story.starred:
+            text.append(STAR + " ", style="bold")
         text.append(clean_line(story.source_title or "", 60), style="bold")
         if story.tags:
             text.append("  ")
@@ -132,6 +195,7 @@ class ReaderScreen(Screen):
             return
         self.story.tags = fresh.tags
         self.story.read = fresh.read
+        self.story.starred = fresh.starred
         if self.story_list is not None:
             self.story_list.update_story(self.story)
         self.update_header()
@@ -189,7 +253,7 @@ class ReaderScreen(Screen):
             if existing:
                 plain = [a for a in existing if not a.note]
                 if not plain:
-                    self.notify("This highlight has a note; press a to edit it.", markup=False)
+                    self.notify("This highlight has a note; press e to edit it or d to delete it.", markup=False)
                     return
                 for note in plain:
                     self.services.delete_annotation(note.id)
@@ -227,6 +291,96 @@ class ReaderScreen(Screen):
             self._refresh_annotations()
 
         self.app.push_screen(NoteEditor(annotation), done)
+
+    def _current_highlight(self) -> Annotation | None:
+        annotation = self.view.current_highlight()
+        if annotation is None:
+            self.notify("No highlight here; ] and [ move between highlights.", markup=False)
+        return annotation
+
+    def action_cycle_color(self) -> None:
+        annotation = self._current_highlight()
+        if annotation is None:
+            return
+        colours = HIGHLIGHT_COLORS
+        index = colours.index(annotation.color) if annotation.color in colours else -1
+        colour = colours[(index + 1) % len(colours)]
+        try:
+            self.services.set_annotation_color(annotation.id, colour)
+        except Exception as error:
+            self.notify(_one_line(error), severity="error", markup=False)
+            return
+        self._refresh_annotations()
+
+    def action_edit_note(self) -> None:
+        annotation = self._current_highlight()
+        if annotation is None:
+            return
+
+        def done(note: str | None) -> None:
+            if note is None:
+                return
+            try:
+                self.services.set_note(annotation.id, note)
+            except Exception as error:
+                self.notify(_one_line(error), severity="error", markup=False)
+            else:
+                self.notify("Note saved." if note else "Note removed.", markup=False)
+            self._refresh_annotations()
+
+        self.app.push_screen(NoteEditor(annotation), done)
+
+    def action_delete_highlight(self) -> None:
+        annotation = self._current_highlight()
+        if annotation is None:
+            return
+        try:
+            self.deleted = self.services.delete_annotation(annotation.id)
+        except Exception as error:
+            self.notify(_one_line(error), severity="error", markup=False)
+            return
+        self._refresh_annotations()
+        self.notify("Highlight deleted — press z to undo", markup=False)
+
+    def action_undo_delete(self) -> None:
+        if self.deleted is None:
+            self.notify("Nothing to undo.", markup=False)
+            return
+        annotation, self.deleted = self.deleted, None
+        try:
+            self.services.restore_annotation(annotation)
+        except Exception as error:
+            self.notify(_one_line(error), severity="error", markup=False)
+            return
+        self._refresh_annotations()
+        self.view.focus_highlight(annotation.id)
+        self.notify("Highlight restored.", markup=False)
+
+    def action_story_note(self) -> None:
+        story_id = self.story.id
+
+        def done(note: str | None) -> None:
+            if note is None:
+                return
+            try:
+                self.services.set_story_note(story_id, note)
+            except Exception as error:
+                self.notify(_one_line(error), severity="error", markup=False)
+                return
+            if self.story.id == story_id:
+                self.load_story_note()
+            self.notify("Story note saved." if note else "Story note removed.", markup=False)
+
+        self.app.push_screen(NoteEditor(title=self.story.title, note=self.story_note), done)
+
+    def action_toggle_star(self) -> None:
+        try:
+            self.services.set_starred(self.story.id, not self.story.starred)
+        except Exception as error:
+            self.notify(_one_line(error), severity="error", markup=False)
+            return
+        self._reload_story()
+        self.notify("Starred." if self.story.starred else "Star removed.", markup=False)
 
     # -- story actions -------------------------------------------------------
     def action_tags(self) -> None:

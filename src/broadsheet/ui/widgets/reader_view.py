@@ -185,6 +185,13 @@ class ReaderView(ScrollView, can_focus=True):
             super().__init__()
             self.block = block
 
+    class CurrentHighlightChanged(Message):
+        """The highlight under the cursor changed (moved, edited or removed)."""
+
+        def __init__(self, annotation: Annotation | None) -> None:
+            super().__init__()
+            self.annotation = annotation
+
     def __init__(
         self,
         *,
@@ -207,10 +214,12 @@ class ReaderView(ScrollView, can_focus=True):
         self._laid_out_width = -1
         self._column = READING_WIDTH
         self._relayout_pending = False
-        self.selection: tuple[int, int, int] | None = None  # (block, first, last sentence)
+        # (first block, its first sentence, last block, its last sentence)
+        self.selection: tuple[int, int, int, int] | None = None
         self._selected: tuple[int, int] | None = None  # its range, while laying out
         self._offsets: list[tuple[int, int]] = []
         self._block_cache: dict[int, list[Text]] = {}  # laid-out lines of each block
+        self._current_id: int | None = None  # the highlight ] and [ last landed on
 
     # -- content -----------------------------------------------------------
     def now(self) -> datetime:
@@ -247,6 +256,7 @@ class ReaderView(ScrollView, can_focus=True):
         self._block_cache.clear()
         self._relayout()
         if not same_story:
+            self._current_id = None
             self.scroll_to(y=0, animate=False, immediate=True)
         self.cursor = keep
 
@@ -261,6 +271,7 @@ class ReaderView(ScrollView, can_focus=True):
             self._forget_blocks(note.position.start, note.position.end)
         self.annotations = list(annotations)
         self._relayout()
+        self.post_message(self.CurrentHighlightChanged(self.current_highlight()))
 
     def _forget_blocks(self, start: int, end: int) -> None:
         """Drop the cached layout of the blocks that overlap [start, end]."""
@@ -389,7 +400,7 @@ class ReaderView(ScrollView, can_focus=True):
         orphans = [a for a in self.annotations if a.orphaned]
         if orphans and doc is not None:
             add(Line(Text("")))
-            add(Line(Text("Highlights that could not be placed", style=self._style("reader--section"))))
+            add(Line(Text("Orphaned highlights", style=self._style("reader--section"))))
             for note in orphans:
                 quote = Text("“" + clean_line(note.quote.exact, 300) + "”",
                              style=self._style(self._highlight_class(note.color)))
@@ -576,11 +587,12 @@ class ReaderView(ScrollView, can_focus=True):
         return max(0, min(value, count - 1))
 
     def watch_cursor(self, old: int, new: int) -> None:
-        if self.selection is not None and self.selection[0] != new:
+        if self.selection is not None and self.selection[2] != new:
             self.clear_selection()
         self._scroll_cursor_into_view()
         self.refresh()
         self.post_message(self.CursorMoved(new))
+        self.post_message(self.CurrentHighlightChanged(self.current_highlight()))
 
     def _viewport_height(self) -> int:
         return self.scrollable_content_region.height or self.size.height
@@ -630,6 +642,7 @@ class ReaderView(ScrollView, can_focus=True):
         self.set_reactive(ReaderView.cursor, block)
         self.refresh()
         self.post_message(self.CursorMoved(block))
+        self.post_message(self.CurrentHighlightChanged(self.current_highlight()))
 
     def action_page_down(self) -> None:
         height = self._viewport_height()
@@ -649,33 +662,68 @@ class ReaderView(ScrollView, can_focus=True):
         if block is not None:
             self._set_cursor_quietly(block)
 
-    def _highlight_blocks(self) -> list[int]:
-        if self.document is None:
-            return []
-        offsets = self.document.block_offsets()
-        blocks = set()
+    def placed_highlights(self) -> list[Annotation]:
+        """The highlights drawn in the text, in reading order."""
+        placed = [a for a in self.annotations if not a.orphaned]
+        return sorted(placed, key=lambda a: (a.position.start, a.position.end, a.id))
+
+    def block_of(self, annotation: Annotation) -> int | None:
+        """The block where ``annotation`` starts (None when it is orphaned)."""
+        if self.document is None or annotation.orphaned:
+            return None
+        for index, (start, end) in enumerate(self._offsets):
+            if annotation.position.start < end and annotation.position.end > start:
+                return index
+        return None
+
+    def current_highlight(self) -> Annotation | None:
+        """The highlight ] and [ landed on when it is in the cursor paragraph,
+        else the first highlight of that paragraph."""
+        here = self.annotations_in_current()
+        if not here:
+            return None
+        for note in here:
+            if note.id == self._current_id:
+                return note
+        return sorted(here, key=lambda a: (a.position.start, a.id))[0]
+
+    def focus_highlight(self, annotation_id: int) -> bool:
+        """Put the cursor on the paragraph of a highlight and make it current."""
         for note in self.annotations:
-            if note.orphaned:
-                continue
-            for index, (start, end) in enumerate(offsets):
-                if note.position.start < end and note.position.end > start:
-                    blocks.add(index)
-                    break
-        return sorted(blocks)
+            if note.id == annotation_id:
+                block = self.block_of(note)
+                if block is None:
+                    return False
+                self._current_id = note.id
+                self.cursor = block
+                return True
+        return False
+
+    def _jump(self, step: int) -> None:
+        placed = self.placed_highlights()
+        if not placed:
+            self.app.bell()
+            return
+        current = self.current_highlight()
+        if current is not None and current in placed:
+            index = placed.index(current) + step
+        else:
+            here = self.current_range()
+            origin = here[0] if here is not None else 0
+            if step > 0:
+                index = next((i for i, a in enumerate(placed) if a.position.start >= origin), len(placed))
+            else:
+                index = max((i for i, a in enumerate(placed) if a.position.start < origin), default=-1)
+        if not 0 <= index < len(placed):
+            self.app.bell()
+            return
+        self.focus_highlight(placed[index].id)
 
     def action_next_highlight(self) -> None:
-        for block in self._highlight_blocks():
-            if block > self.cursor:
-                self.cursor = block
-                return
-        self.app.bell()
+        self._jump(1)
 
     def action_previous_highlight(self) -> None:
-        for block in reversed(self._highlight_blocks()):
-            if block < self.cursor:
-                self.cursor = block
-                return
-        self.app.bell()
+        self._jump(-1)
 
     def on_click(self, event: events.Click) -> None:
         index = int(self.scroll_offset.y) + event.y
@@ -687,42 +735,57 @@ class ReaderView(ScrollView, can_focus=True):
         """(start, end) of the selected sentences in the document's plain text."""
         if self.selection is None or self.document is None:
             return None
-        block, first, last = self.selection
+        first_block, first, last_block, last = self.selection
         offsets = self.document.block_offsets()
-        if not 0 <= block < len(offsets):
+        if not (0 <= first_block <= last_block < len(offsets)):
             return None
-        parts = sentences(self.document.blocks[block].text)
-        if not parts or last >= len(parts):
+        head = sentences(self.document.blocks[first_block].text)
+        tail = sentences(self.document.blocks[last_block].text)
+        if not head or not tail or first >= len(head) or last >= len(tail):
             return None
-        start = offsets[block][0]
-        return start + parts[first][0], start + parts[last][1]
+        return offsets[first_block][0] + head[first][0], offsets[last_block][0] + tail[last][1]
+
+    def _forget_selection(self) -> None:
+        if self.selection is not None:
+            for block in range(self.selection[0], self.selection[2] + 1):
+                self._block_cache.pop(block, None)
 
     def clear_selection(self) -> None:
         if self.selection is not None:
-            self._block_cache.pop(self.selection[0], None)
+            self._forget_selection()
             self.selection = None
             self._relayout()
 
     def action_select_sentence(self) -> None:
-        """Select the first sentence of the paragraph, then extend sentence by sentence."""
+        """Select the first sentence of the paragraph, then extend sentence by
+        sentence, on into the next paragraph."""
         if self.document is None or not self.document.blocks:
             self.app.bell()
             return
+        blocks = self.document.blocks
         block = self.cursor
-        parts = sentences(self.document.blocks[block].text) if block < len(self.document.blocks) else []
+        parts = sentences(blocks[block].text) if block < len(blocks) else []
         if not parts:
             self.app.bell()
             return
-        if self.selection is not None:
-            self._block_cache.pop(self.selection[0], None)
-        self._block_cache.pop(block, None)
-        if self.selection is None or self.selection[0] != block:
-            self.selection = (block, 0, 0)
-        elif self.selection[2] + 1 < len(parts):
-            self.selection = (block, self.selection[1], self.selection[2] + 1)
+        self._forget_selection()
+        if self.selection is None or self.selection[2] != block:
+            self.selection = (block, 0, block, 0)
+        elif self.selection[3] + 1 < len(parts):
+            self.selection = (*self.selection[:3], self.selection[3] + 1)
         else:
-            self.app.bell()
+            following = block + 1
+            if following >= len(blocks) or blocks[following].kind in (IMAGE, PRE) \
+                    or not sentences(blocks[following].text):
+                self.app.bell()
+                return
+            self.selection = (self.selection[0], self.selection[1], following, 0)
+            self._forget_selection()
+            self._relayout()
+            self._set_cursor_quietly(following)
+            self._scroll_cursor_into_view()
             return
+        self._forget_selection()
         self._relayout()
 
     # -- helpers for the screen ----------------------------------------------

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from broadsheet.services import Services
 
 UNREAD_MARK = "●"
+STAR_MARK = "★"
 SOURCE_WIDTH = 16
 AGE_WIDTH = 4
 LONG_AGE_WIDTH = 14
@@ -69,6 +70,7 @@ class StoryList(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {
         "story-list--cursor",
         "story-list--unread-mark",
+        "story-list--star",
         "story-list--source",
         "story-list--age",
         "story-list--title-unread",
@@ -304,7 +306,7 @@ class StoryList(ScrollView, can_focus=True):
         if story is None:
             return Strip.blank(width, base)
         selected = index == self.cursor
-        key = (story.id, width, selected)
+        key = (story.id, width, selected, story.read, story.starred, story.tags)
         strip = self._rows.get(key)
         if strip is None:
             strip = self._rows[key] = self.render_row(story, width, selected)
@@ -327,8 +329,12 @@ class StoryList(ScrollView, can_focus=True):
         base = base if base is not None else self.rich_style
         style = self.get_component_rich_style
         text = Text(no_wrap=True, end="", style=base)
-        if not story.read:
-            text.append(f" {UNREAD_MARK} ", style=style("story-list--unread-mark", partial=True))
+        mark = " " if story.read else UNREAD_MARK
+        if story.starred:
+            text.append(f" {mark}", style=style("story-list--unread-mark", partial=True))
+            text.append(STAR_MARK, style=style("story-list--star", partial=True))
+        elif not story.read:
+            text.append(f" {mark} ", style=style("story-list--unread-mark", partial=True))
         else:
             text.append("   ")
         source = clean_line(story.source_title or "", None)
