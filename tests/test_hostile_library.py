@@ -182,7 +182,6 @@ def test_read_only_library_is_refused_untouched(tmp_path):
     assert unchanged
 
 
-@pytest.mark.xfail(strict=True, reason="a library in a read-only place is reported as 'damaged or not a broadsheet library'")
 def test_read_only_library_is_called_read_only(tmp_path):
     out, _ = _open_in_read_only_place(tmp_path)
     assert "read-only" in out and "damaged" not in out, out

@@ -340,7 +340,6 @@ async def test_refresh_with_hostile_sources_keeps_the_good_ones(http_server, tmp
         services.close()
 
 
-@pytest.mark.xfail(strict=True, reason="a 404/410 feed is still polled on every refresh; the library has no 'gone' state")
 @pytest.mark.parametrize("status", [410, 404])
 async def test_gone_feed_is_marked_and_no_longer_polled(http_server, tmp_path, status):
     http_server.add("/f.xml", rss("Soon gone", 2), "application/rss+xml")

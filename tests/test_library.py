@@ -266,7 +266,8 @@ def test_an_older_schema_is_migrated_after_a_backup(tmp_path):
     old = sqlite3.connect(path)
     old.executescript(
         "DROP TABLE source_tags; DROP INDEX stories_time_state; DROP INDEX stories_id_state;"
-        "ALTER TABLE stories DROP COLUMN note;"
+        "ALTER TABLE stories DROP COLUMN note; ALTER TABLE sources DROP COLUMN failures;"
+        "ALTER TABLE sources DROP COLUMN gone;"
         "PRAGMA user_version = 1;"
     )
     old.close()

@@ -449,9 +449,9 @@ class Services:
         async with Fetcher(**options) as fetcher:
             tasks = [asyncio.ensure_future(self._fetch_feed(fetcher, feed)) for feed in feeds]
             for next_done in asyncio.as_completed(tasks):
-                feed, result, parsed, error = await next_done
+                feed, result, parsed, error, status = await next_done
                 if error is not None:
-                    self.library.record_fetch(feed.id, error=error)
+                    self.library.record_fetch(feed.id, error=error, status=status)
                     report.failed.append((feed.title or feed.url, error))
                 elif result is not None and result.not_modified:
                     self.library.record_fetch(
@@ -473,7 +473,7 @@ class Services:
 
     async def _fetch_feed(
         self, fetcher: Fetcher, feed: FeedState
-    ) -> tuple[FeedState, FetchResult | None, ParsedFeed | None, str | None]:
+    ) -> tuple[FeedState, FetchResult | None, ParsedFeed | None, str | None, int | None]:
         from broadsheet.net import FeedError, FetchError, parse_feed
 
         try:
@@ -481,15 +481,16 @@ class Services:
                 feed.url, etag=feed.etag, last_modified=feed.last_modified
             )
             if result.not_modified:
-                return feed, result, None, None
+                return feed, result, None, None, None
             parsed = await asyncio.to_thread(
                 parse_feed, result.content, result.final_url, result.content_type
             )
-            return feed, result, parsed, None
+            return feed, result, parsed, None, None
         except (FetchError, FeedError) as error:
-            return feed, None, None, clean_line(str(error), 300) or type(error).__name__
+            status = getattr(error, "status", None)
+            return feed, None, None, clean_line(str(error), 300) or type(error).__name__, status
         except Exception as error:  # noqa: BLE001 - one bad feed never stops the others
-            return feed, None, None, clean_line(f"{type(error).__name__}: {error}", 300)
+            return feed, None, None, clean_line(f"{type(error).__name__}: {error}", 300), None
 
     # -- everything --------------------------------------------------------------
 

@@ -22,6 +22,8 @@ STEPS: dict[int, str] = {
         PRIMARY KEY (source_id, tag_id)
     ) WITHOUT ROWID;
     ALTER TABLE stories ADD COLUMN note TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sources ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sources ADD COLUMN gone INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX IF NOT EXISTS stories_time_state
         ON stories (sort_ts DESC, id DESC, read, starred, source_id);
     CREATE INDEX IF NOT EXISTS stories_id_state

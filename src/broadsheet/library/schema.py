@@ -23,6 +23,8 @@ CREATE TABLE sources (
     last_checked  TEXT,
     last_success  TEXT,
     last_error    TEXT,
+    failures      INTEGER NOT NULL DEFAULT 0,  -- "not found" answers in a row
+    gone          INTEGER NOT NULL DEFAULT 0,  -- 410, or 404 three times: no longer polled
     created       TEXT NOT NULL
 );
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import uuid as uuidlib
 from collections.abc import Iterable, Iterator
@@ -41,6 +42,7 @@ from broadsheet.sanitize import clean, clean_line, clean_tag
 SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 SAVED_TITLE = "Saved"
+GONE_AFTER_404S = 3
 
 
 class LibraryError(Exception):
@@ -69,6 +71,11 @@ def _check_existing_file(path: Path) -> None:
         raise LibraryError(f"Cannot read {path}: {error.strerror or error}.") from None
     if head != SQLITE_MAGIC:
         raise LibraryError(f"{path} is not a broadsheet library; it was left untouched.")
+    # SQLite needs to write the file and, for its journal, the folder.
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        raise LibraryError(
+            f"{path} is in a read-only place; broadsheet needs to write to its library."
+        )
     uri = f"{path.resolve().as_uri()}?mode=ro"
     try:
         probe = sqlite3.connect(uri, uri=True)
@@ -222,7 +229,7 @@ class Library:
     def feeds(self) -> list[FeedState]:
         rows = self._db.execute(
             "SELECT id, url, title, etag, last_modified FROM sources "
-            "WHERE kind = ? ORDER BY id",
+            "WHERE kind = ? AND gone = 0 ORDER BY id",
             (FEED,),
         ).fetchall()
         return [FeedState(*row) for row in rows]
@@ -250,23 +257,34 @@ class Library:
         source_id: int,
         *,
         error: str | None = None,
+        status: int | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
         title: str | None = None,
         site_url: str | None = None,
     ) -> None:
-        """Note the outcome of fetching a feed (one transaction)."""
+        """Note the outcome of fetching a feed (one transaction).  A feed that
+        answers 410 Gone, or 404 three times in a row, is no longer polled;
+        its stories stay."""
         now = iso(utcnow())
         with self.transaction() as db:
             if error:
+                missing = status in (404, 410)
                 db.execute(
-                    "UPDATE sources SET last_checked = ?, last_error = ? WHERE id = ?",
-                    (now, clean_line(error, 300), source_id),
+                    """
+                    UPDATE sources SET last_checked = ?, last_error = ?,
+                        failures = CASE WHEN ? THEN failures + 1 ELSE 0 END,
+                        gone = CASE WHEN ? = 410 OR (? AND failures + 1 >= ?) THEN 1 ELSE gone END
+                    WHERE id = ?
+                    """,
+                    (now, clean_line(error, 300), missing, status, missing, GONE_AFTER_404S,
+                     source_id),
                 )
                 return
             db.execute(
                 """
                 UPDATE sources SET last_checked = ?, last_success = ?, last_error = NULL,
+                    failures = 0,
                     etag = ?, last_modified = ?,
                     title = CASE WHEN ? != '' AND (title = '' OR title = url) THEN ? ELSE title END,
                     site_url = COALESCE(?, site_url)
