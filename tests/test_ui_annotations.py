@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 
-import pytest
 from textual.color import Color
 from textual.widgets import Input, TextArea
 
-from broadsheet.config import Config
 from broadsheet.model import PARAGRAPH
 from broadsheet.services import HIGHLIGHT_COLORS, Services
-from broadsheet.ui.app import BroadsheetApp
 from broadsheet.ui.screens.annotations_screen import AnnotationList, AnnotationsScreen
 from broadsheet.ui.screens.help_screen import HelpScreen
 from broadsheet.ui.screens.list_screen import ListScreen
@@ -22,33 +18,14 @@ from broadsheet.ui.widgets.reader_view import ReaderView
 from broadsheet.ui.widgets.story_list import STAR_MARK, StoryList
 from broadsheet.ui.widgets.tag_sidebar import TagSidebar
 
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
-SIZE = (100, 30)
+from uitools import NOW, SIZE, _isolated_config, library, make_app, settle  # noqa: F401
+
 WIDE = (160, 50)
 HOSTILE = "see [bold]this[/] [@click=app.quit]x[/]"
 
 
-@pytest.fixture(autouse=True)
-def _isolated_config(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
 
 
-@pytest.fixture
-def library(tmp_path):
-    path = tmp_path / "lib.sqlite3"
-    services = Services.open(path)
-    services.ensure_welcome()
-    services.close()
-    return path
-
-
-def make_app(services: Services) -> BroadsheetApp:
-    return BroadsheetApp(services, Config(), clock=lambda: NOW)
-
-
-async def settle(app, pilot) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def paragraphs(services: Services, story_id: int) -> list[int]:

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timezone
 
-import pytest
 from textual.color import Color
 from textual.widgets import Input, TextArea
 
 from broadsheet.config import Config
 from broadsheet.model import PARAGRAPH
 from broadsheet.services import Services
-from broadsheet.ui.app import BroadsheetApp
 from broadsheet.ui.screens.help_screen import HelpScreen
 from broadsheet.ui.screens.list_screen import ListScreen
 from broadsheet.ui.screens.note_editor import NoteEditor
@@ -22,28 +19,13 @@ from broadsheet.ui.screens.tag_editor import TagEditor
 from broadsheet.ui.widgets.reader_view import NOTE_MARK, ReaderView
 from broadsheet.ui.widgets.story_list import StoryList
 
-NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
-SIZE = (100, 30)
+from uitools import NOW, SIZE, _isolated_config, library, make_app, settle  # noqa: F401
+
 HOSTILE = "Budget [/] review [@click=app.quit]now[/]"
 KEY_NAMES = {" ": "space", ",": "comma", "-": "minus", ":": "colon", ".": "full_stop", "/": "slash"}
 
 
-@pytest.fixture(autouse=True)
-def _isolated_config(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
 
-
-@pytest.fixture
-def library(tmp_path):
-    path = tmp_path / "lib.sqlite3"
-    services = Services.open(path)
-    services.ensure_welcome()
-    services.close()
-    return path
-
-
-def make_app(services: Services, config: Config | None = None) -> BroadsheetApp:
-    return BroadsheetApp(services, config or Config(), clock=lambda: NOW)
 
 
 async def type_text(pilot, text: str) -> None:
@@ -62,10 +44,6 @@ async def next_paragraph(pilot, view: ReaderView, kinds: list[str]) -> None:
         await pilot.press("j")
     raise AssertionError("no paragraph below the cursor")
 
-
-async def settle(app, pilot) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_read_highlight_note_tag_then_find_again(library):
