@@ -62,3 +62,8 @@ def clean_line(text: object, limit: int | None = 1000) -> str:
 def clean_tag(text: object) -> str:
     """A tag name: one line, no commas, at most 64 characters."""
     return clean_line(str(text or "").replace(",", " "), limit=64)
+
+
+def error_line(error: BaseException, limit: int = 300) -> str:
+    """An exception as one clean line to show the user (its type when it says nothing)."""
+    return clean_line(str(error), limit) or type(error).__name__

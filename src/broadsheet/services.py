@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from broadsheet import anchoring, config
 from broadsheet.library import FeedState, Library, LibraryError
 from broadsheet.model import Annotation, Document, ParsedFeed, Story, parse_iso
-from broadsheet.sanitize import clean_line
+from broadsheet.sanitize import clean_line, error_line
 
 if TYPE_CHECKING:
     from broadsheet.net import Fetcher, FetchResult
@@ -488,7 +488,7 @@ class Services:
             return feed, result, parsed, None, None
         except (FetchError, FeedError) as error:
             status = getattr(error, "status", None)
-            return feed, None, None, clean_line(str(error), 300) or type(error).__name__, status
+            return feed, None, None, error_line(error), status
         except Exception as error:  # noqa: BLE001 - one bad feed never stops the others
             return feed, None, None, clean_line(f"{type(error).__name__}: {error}", 300), None
 

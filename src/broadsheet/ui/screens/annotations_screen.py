@@ -27,7 +27,7 @@ from textual.widgets import Footer, Input, Static
 
 from broadsheet import humanize
 from broadsheet.model import Annotation, Story, utcnow
-from broadsheet.sanitize import clean_line
+from broadsheet.sanitize import clean_line, error_line
 from broadsheet.services import HIGHLIGHT_COLORS
 
 if TYPE_CHECKING:
@@ -36,10 +36,6 @@ if TYPE_CHECKING:
 ENTRY_HEIGHT = 4  # quote, note, story, a blank line
 PAGE_SIZE = 200
 NOTE_MARK = "✎"
-
-
-def _one_line(error: BaseException) -> str:
-    return clean_line(str(error), 300) or type(error).__name__
 
 
 class AnnotationList(ScrollView, can_focus=True):
@@ -148,7 +144,7 @@ class AnnotationList(ScrollView, can_focus=True):
         try:
             rows = self.services.annotations_page(self.query_text, len(self.items), count)
         except Exception as error:  # a bad query or a library problem: show, never crash
-            self.error = _one_line(error)
+            self.error = error_line(error)
             rows = []
         self.items.extend(rows)
         if len(rows) < count:

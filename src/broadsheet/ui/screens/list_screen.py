@@ -12,7 +12,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Input, ProgressBar, Static
 
-from broadsheet.sanitize import clean_line
+from broadsheet.sanitize import clean_line, error_line
 from broadsheet.ui.screens.add_dialog import AddDialog
 from broadsheet.ui.screens.reader_screen import ReaderScreen
 from broadsheet.ui.screens.tag_editor import TagEditor
@@ -23,10 +23,6 @@ SIDEBAR_MIN_WIDTH = 120  # the tags sidebar shows by itself from this many colum
 
 if TYPE_CHECKING:
     from broadsheet.services import Services
-
-
-def _one_line(error: BaseException) -> str:
-    return clean_line(str(error), 300) or type(error).__name__
 
 
 class ListScreen(Screen):
@@ -201,7 +197,7 @@ class ListScreen(Screen):
         try:
             self.services.set_read(story.id, not story.read)
         except Exception as error:
-            self.notify(_one_line(error), severity="error", markup=False)
+            self.notify(error_line(error), severity="error", markup=False)
             return
         self.story_list.reload(keep_cursor=True)
         self.update_header()
@@ -214,7 +210,7 @@ class ListScreen(Screen):
         try:
             self.services.set_starred(story.id, not story.starred)
         except Exception as error:
-            self.notify(_one_line(error), severity="error", markup=False)
+            self.notify(error_line(error), severity="error", markup=False)
             return
         self.story_list.reload(keep_cursor=True)
         self.notify("Starred." if not story.starred else "Star removed.", markup=False)
@@ -254,7 +250,7 @@ class ListScreen(Screen):
         try:
             report = await self.services.add(urls, tags, progress=progress)
         except Exception as error:
-            self.notify(f"Could not add: {_one_line(error)}", severity="error", markup=False)
+            self.notify(f"Could not add: {error_line(error)}", severity="error", markup=False)
         else:
             severity = "warning" if report.failed else "information"
             self.notify(clean_line(report.summary(), 500), title="Add", severity=severity, markup=False)
@@ -279,7 +275,7 @@ class ListScreen(Screen):
         try:
             report = await self.services.refresh(progress=progress)
         except Exception as error:
-            self.notify(f"Refresh failed: {_one_line(error)}", severity="error", markup=False)
+            self.notify(f"Refresh failed: {error_line(error)}", severity="error", markup=False)
         else:
             severity = "warning" if report.failed else "information"
             self.notify(clean_line(report.summary(), 500), title="Refresh", severity=severity, markup=False)

@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from broadsheet.model import Annotation, Story
-from broadsheet.sanitize import clean, clean_line
+from broadsheet.sanitize import clean, clean_line, error_line
 from broadsheet.services import HIGHLIGHT_COLORS, FullTextUnavailable
 from broadsheet.ui.screens.note_editor import NoteEditor
 from broadsheet.ui.screens.tag_editor import TagEditor
@@ -23,10 +23,6 @@ if TYPE_CHECKING:
 
 FETCHING = "Fetching full text…"
 STAR = "★"
-
-
-def _one_line(error: BaseException) -> str:
-    return clean_line(str(error), 300) or type(error).__name__
 
 
 class ReaderScreen(Screen):
@@ -88,7 +84,7 @@ class ReaderScreen(Screen):
             annotations = self.services.annotations(story.id) if document is not None else []
         except Exception as error:
             document, annotations = None, []
-            self.notify(_one_line(error), severity="error", markup=False)
+            self.notify(error_line(error), severity="error", markup=False)
         if document is not None:
             self.view.show(story, document, annotations)
             self._apply_focus()
@@ -105,7 +101,7 @@ class ReaderScreen(Screen):
                 self.services.set_read(story.id, True)
                 story.read = True
             except Exception as error:
-                self.notify(_one_line(error), severity="error", markup=False)
+                self.notify(error_line(error), severity="error", markup=False)
         self.update_header()
 
     async def _fetch(self, story_id: int) -> None:
@@ -115,14 +111,14 @@ class ReaderScreen(Screen):
         except FullTextUnavailable as error:
             # What the feed gave (its content or summary), shown but not kept.
             if self.story.id == story_id:
-                message = _one_line(error)
+                message = error_line(error)
                 self.view.show(self.story, error.fallback, [],
                                status=f"{message} — showing the feed's summary.")
                 self.notify(message, title="Full text", severity="warning", markup=False)
             return
         except Exception as error:
             if self.story.id == story_id:
-                message = _one_line(error)
+                message = error_line(error)
                 shown = message if self.story.summary == "" else f"{message} — showing the feed's summary."
                 self.view.set_status(shown)
                 self.notify(message, title="Full text", severity="warning", markup=False)
@@ -204,7 +200,7 @@ class ReaderScreen(Screen):
         try:
             self.view.set_annotations(self.services.annotations(self.story.id))
         except Exception as error:
-            self.notify(_one_line(error), severity="error", markup=False)
+            self.notify(error_line(error), severity="error", markup=False)
 
     # -- navigation ----------------------------------------------------------
     def _step(self, delta: int) -> None:
@@ -261,7 +257,7 @@ class ReaderScreen(Screen):
             else:
                 self.services.annotate_range(self.story.id, span[0], span[1])
         except Exception as error:
-            self.notify(_one_line(error), severity="error", markup=False)
+            self.notify(error_line(error), severity="error", markup=False)
         self.view.clear_selection()
         self._refresh_annotations()
 
@@ -274,7 +270,7 @@ class ReaderScreen(Screen):
         try:
             annotation = existing[0] if existing else self.services.annotate_range(self.story.id, span[0], span[1])
         except Exception as error:
-            self.notify(_one_line(error), severity="error", markup=False)
+            self.notify(error_line(error), severity="error", markup=False)
             return
         self.view.clear_selection()
         self._refresh_annotations()
@@ -285,7 +281,7 @@ class ReaderScreen(Screen):
             try:
                 self.services.set_note(annotation.id, note)
             except Exception as error:
-                self.notify(_one_line(error), severity="error", markup=False)
+                self.notify(error_line(error), severity="error", markup=False)
             else:
                 self.notify("Note saved.", markup=False)
             self._refresh_annotations()
@@ -308,7 +304,7 @@ class ReaderScreen(Screen):
         try:
             self.services.set_annotation_color(annotation.id, colour)
         except Exception as error:
-            self.notify(_one_line(error), severity="error", markup=False)
+            self.notify(error_line(error), severity="error", markup=False)
             return
         self._refresh_annotations()
 
@@ -323,7 +319,7 @@ class ReaderScreen(Screen):
             try:
                 self.services.set_note(annotation.id, note)
             except Exception as error:
-                self.notify(_one_line(error), severity="error", markup=False)
+                self.notify(error_line(error), severity="error", markup=False)
             else:
                 self.notify("Note saved." if note else "Note removed.", markup=False)
             self._refresh_annotations()
@@ -337,7 +333,7 @@ class ReaderScreen(Screen):
         try:
             self.deleted = self.services.delete_annotation(annotation.id)
         except Exception as error:
-            self.notify(_one_line(error), severity="error", markup=False)
+            self.notify(error_line(error), severity="error", markup=False)
             return
         self._refresh_annotations()
         self.notify("Highlight deleted — press z to undo", markup=False)
@@ -350,7 +346,7 @@ class ReaderScreen(Screen):
         try:
             self.services.restore_annotation(annotation)
         except Exception as error:
-            self.notify(_one_line(error), severity="error", markup=False)
+            self.notify(error_line(error), severity="error", markup=False)
             return
         self._refresh_annotations()
         self.view.focus_highlight(annotation.id)
@@ -365,7 +361,7 @@ class ReaderScreen(Screen):
             try:
                 self.services.set_story_note(story_id, note)
             except Exception as error:
-                self.notify(_one_line(error), severity="error", markup=False)
+                self.notify(error_line(error), severity="error", markup=False)
                 return
             if self.story.id == story_id:
                 self.load_story_note()
@@ -377,7 +373,7 @@ class ReaderScreen(Screen):
         try:
             self.services.set_starred(self.story.id, not self.story.starred)
         except Exception as error:
-            self.notify(_one_line(error), severity="error", markup=False)
+            self.notify(error_line(error), severity="error", markup=False)
             return
         self._reload_story()
         self.notify("Starred." if self.story.starred else "Star removed.", markup=False)
@@ -394,7 +390,7 @@ class ReaderScreen(Screen):
         try:
             self.services.set_read(self.story.id, not self.story.read)
         except Exception as error:
-            self.notify(_one_line(error), severity="error", markup=False)
+            self.notify(error_line(error), severity="error", markup=False)
             return
         self._reload_story()
         self.notify("Marked read." if self.story.read else "Marked unread.", markup=False)
