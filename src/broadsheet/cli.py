@@ -49,6 +49,7 @@ examples:
   broadsheet refresh                           fetch every feed
   broadsheet list --search 'tag:policing is:unread' --json
   broadsheet export --format json -o library.json
+  broadsheet keys                              every action id and its keys ([keys] in config.toml)
 
 search (every term must match):
   words, -word, "exact phrase", tag:NAME, -tag:NAME, source:NAME, is:unread, is:read,
@@ -168,6 +169,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", default=None,
         choices=("opml", "json", "pocket", "instapaper", "omnivore", "wallabag", "readwise"),
     )
+    keys = commands.add_parser(
+        "keys", help="list every action id with its keys",
+        description="List every action of the reader with its id, its keys as currently "
+        "mapped and what it does. To change a key, add the id to the [keys] table of "
+        f"{config.config_path()}, e.g.  \"app.quit\" = \"x\"  or  \"list.down\" = \"j,ctrl+n\".",
+    )
+    keys.add_argument("--json", action="store_true", help="print a JSON array")
     return parser
 
 
@@ -465,6 +473,32 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    from broadsheet.ui.keys import catalogue, check_keymap
+
+    settings = config.load_config()
+    entries = catalogue()
+    keymap, problems = check_keymap(settings.keys, (entry.id for entry in entries))
+    for problem in settings.problems + problems:
+        print(f"broadsheet: {problem}", file=sys.stderr)
+    if args.json:
+        rows = [
+            {"id": entry.id, "keys": entry.display_keys(keymap).split(", "),
+             "description": entry.description, "where": entry.contexts}
+            for entry in entries
+        ]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    id_width = max(len(entry.id) for entry in entries) + 2
+    key_width = max(len(entry.display_keys(keymap)) for entry in entries) + 2
+    print(f"{'ID'.ljust(id_width)}{'KEYS'.ljust(key_width)}WHAT IT DOES")
+    for entry in entries:
+        where = ", ".join(entry.contexts)
+        print(f"{entry.id.ljust(id_width)}{entry.display_keys(keymap).ljust(key_width)}"
+              f"{entry.description} ({where})")
+    return EXIT_OK
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "add": cmd_add,
     "refresh": cmd_refresh,
@@ -477,4 +511,5 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "import": cmd_import,
     "annotations": cmd_annotations,
     "tags": cmd_tags,
+    "keys": cmd_keys,
 }

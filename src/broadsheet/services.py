@@ -202,6 +202,10 @@ class Services:
     def set_starred(self, story_id: int, starred: bool) -> None:
         self.library.set_starred(story_id, starred)
 
+    def mark_all_read(self, query: str = "") -> int:
+        """Mark every story ``query`` finds read; returns how many were unread."""
+        return self.library.mark_read(query)
+
     def tag_counts(self, query: str = "") -> list[tuple[str, int, int]]:
         """(tag, stories, unread stories) among the stories ``query`` finds."""
         return self.library.tag_counts(query)

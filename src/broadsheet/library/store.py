@@ -643,6 +643,18 @@ class Library:
             self._require_story(db, story_id)
             db.execute("UPDATE stories SET starred = ? WHERE id = ?", (int(starred), story_id))
 
+    def mark_read(self, query: Query | str = "") -> int:
+        """Mark every story ``query`` finds read (one transaction); returns how many changed."""
+        if isinstance(query, str):
+            query = parse_query(query)
+        where, params = self._where(query)
+        with self.transaction() as db:
+            cursor = db.execute(
+                f"UPDATE stories SET read = 1 WHERE read = 0 AND id IN (SELECT s.id FROM stories s{where})",
+                params,
+            )
+            return cursor.rowcount
+
     # Indexes that keep the state filters (is:unread, is:starred) and the
     # unread tag counts fast on large libraries.  Without them SQLite must read
     # every story row, past its stored article, to learn whether it was read.

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from broadsheet import config as bs_config
 from broadsheet.model import utcnow
 from broadsheet.sanitize import clean_line
+from broadsheet.ui.commands import AppCommands
 from broadsheet.ui.screens.help_screen import HelpScreen
 from broadsheet.ui.screens.list_screen import ListScreen
 from broadsheet.ui.screens.reader_screen import ReaderScreen
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from broadsheet.services import Services
 
 
-class BroadsheetApp(App):
+class BroadsheetApp(AppCommands, App):
     """Read, tag and annotate the stories of one library."""
 
     CSS_PATH = "app.tcss"
@@ -31,6 +32,8 @@ class BroadsheetApp(App):
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
         Binding("ctrl+p", "command_palette", "Commands", id="app.command_palette", show=False, priority=True),
+        Binding("S", "sources", "Sources", id="app.sources", show=False),
+        Binding("M", "mark_all_read", "Mark all read", id="app.mark_all_read", show=False),
     ]
 
     def __init__(
@@ -58,7 +61,11 @@ class BroadsheetApp(App):
             wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
         self.theme = wanted
         if self.config.keys:
-            self.set_keymap(self.config.keys)
+            from broadsheet.ui.keys import check_keymap
+
+            keymap, problems = check_keymap(self.config.keys)
+            self.startup_problems.extend(problems)
+            self.set_keymap(keymap)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
@@ -96,20 +103,7 @@ class BroadsheetApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        if isinstance(screen, ListScreen):
-            yield SystemCommand("Add a feed or article", "Subscribe to a feed or save one article", screen.action_add)
-            yield SystemCommand("Refresh feeds", "Fetch new stories from every feed", screen.action_refresh)
-            yield SystemCommand("Search", "Filter the list (words, tag:NAME, is:unread)", screen.action_search)
-            yield SystemCommand("Star or unstar", "Star the story under the cursor (or take the star off)",
-                                screen.action_toggle_star)
-            yield SystemCommand("Tags sidebar", "Show or focus the tags with their counts", screen.action_toggle_sidebar)
-        if isinstance(screen, ReaderScreen):
-            yield SystemCommand("Star or unstar", "Star this story (or take the star off)", screen.action_toggle_star)
-            yield SystemCommand("Story note", "Write a note on the whole story", screen.action_story_note)
-        if isinstance(screen, (ListScreen, ReaderScreen)):
-            yield SystemCommand("Highlights and notes", "Every highlight and note in the library",
-                                self.action_annotations)
-        yield SystemCommand("Keys", "Show every key of this screen", self.action_help)
+        yield from self.broadsheet_commands(screen)
 
 
 def run_app(services: "Services") -> None:

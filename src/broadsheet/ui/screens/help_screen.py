@@ -9,6 +9,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from broadsheet.ui.keys import describe
+
 
 # Inherited horizontal scrolling: broadsheet's views wrap and never scroll sideways.
 HIDDEN_ACTIONS = {"scroll_left", "scroll_right", "page_left", "page_right"}
@@ -38,7 +40,7 @@ class HelpScreen(ModalScreen[None]):
             grouped.setdefault(ident, [])
             if display not in grouped[ident]:
                 grouped[ident].append(display)
-            info[ident] = (binding.description or binding.action, binding.id or "")
+            info[ident] = (describe(binding), binding.id or "")
         return [(" / ".join(keys), *info[ident]) for ident, keys in grouped.items()]
 
     def compose(self) -> ComposeResult:
