@@ -66,6 +66,7 @@ def theme_dirs() -> list[Path]:
 class Config:
     theme: str | None = None
     keys: dict[str, str] = field(default_factory=dict)
+    reading_width: int = 80  # the reader's column, centred on wider terminals
     problems: list[str] = field(default_factory=list)
     path: Path | None = None
 
@@ -86,6 +87,15 @@ def load_config(path: Path | None = None) -> Config:
         config.theme = theme
     elif theme is not None:
         config.problems.append(f"{path}: theme must be a string")
+    width = data.get("reading_width")
+    if isinstance(width, int) and not isinstance(width, bool) and 30 <= width <= 400:
+        config.reading_width = width
+    elif width is not None:
+        config.problems.append(f"{path}: reading_width must be a number of columns from 30 to 400")
+    known = {"theme", "keys", "reading_width"}
+    for name in data:
+        if name not in known:
+            config.problems.append(f"{path}: unknown setting {name!r} (known: {', '.join(sorted(known))})")
     keys = data.get("keys", {})
     if isinstance(keys, dict):
         for action, key in keys.items():

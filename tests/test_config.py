@@ -1,0 +1,58 @@
+"""config.toml: what is read, and one named problem per thing that is wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from broadsheet.config import load_config, save_theme
+
+
+def _config(tmp_path: Path, text: str):
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path), str(path)
+
+
+def test_a_full_config_is_read(tmp_path: Path):
+    config, _ = _config(tmp_path, 'theme = "nord"\nreading_width = 100\n[keys]\n"app.quit" = "x"\n')
+    assert config.theme == "nord"
+    assert config.reading_width == 100
+    assert config.keys == {"app.quit": "x"}
+    assert config.problems == []
+
+
+def test_missing_file_gives_defaults(tmp_path: Path):
+    config = load_config(tmp_path / "nothing.toml")
+    assert (config.theme, config.reading_width, config.keys, config.problems) == (None, 80, {}, [])
+
+
+def test_each_problem_is_named_and_the_rest_applies(tmp_path: Path):
+    config, path = _config(tmp_path, 'theme = 3\nreading_width = 5\nwidht = 2\n[keys]\n"app.quit" = 1\n'
+                                     '"list.down" = "n"\n')
+    assert config.keys == {"list.down": "n"}
+    assert config.reading_width == 80
+    assert len(config.problems) == 4
+    assert all(p.startswith(path) for p in config.problems)
+    joined = " | ".join(config.problems)
+    assert "theme must be a string" in joined
+    assert "reading_width must be a number of columns" in joined
+    assert "unknown setting 'widht'" in joined
+    assert "key for app.quit must be a string" in joined
+
+
+def test_broken_toml_is_one_problem(tmp_path: Path):
+    config, path = _config(tmp_path, 'theme = "nord\n')
+    assert config.theme is None
+    assert len(config.problems) == 1 and config.problems[0].startswith(path)
+
+
+def test_save_theme_keeps_the_rest_of_the_file(tmp_path: Path):
+    path = tmp_path / "config.toml"
+    path.write_text('# mine\nreading_width = 90\n[keys]\n"app.quit" = "x"\n', encoding="utf-8")
+    save_theme("broadsheet-light", path)
+    config = load_config(path)
+    assert config.theme == "broadsheet-light"
+    assert config.reading_width == 90 and config.keys == {"app.quit": "x"}
+    assert path.read_text(encoding="utf-8").startswith("# mine\n")
+    save_theme('odd "name"', path)
+    assert load_config(path).theme == 'odd "name"'
