@@ -100,6 +100,18 @@ def _check_existing_file(path: Path) -> None:
         )
 
 
+def _write_problem(error: sqlite3.OperationalError, path: Path) -> str | None:
+    """The sentence for an SQLite write failure the user can act on, else None."""
+    text = str(error).lower()
+    if "disk is full" in text or "database or disk is full" in text:
+        return f"The disk is full: nothing was saved to {path} (free some space and try again)."
+    if "readonly" in text or "read-only" in text:
+        return f"{path} cannot be written (read-only); nothing was saved."
+    if "disk i/o error" in text:
+        return f"Could not write to {path} (disk I/O error); nothing was saved."
+    return None
+
+
 def _row_time(text: str | None) -> datetime | None:
     return parse_iso(text)
 
@@ -175,15 +187,27 @@ class Library:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One all-or-nothing change.  A full disk, or a file that vanished or
+        turned read-only, is said in one sentence (LibraryError) after the
+        rollback; nothing of the change is kept."""
         db = self._db
-        db.execute("BEGIN IMMEDIATE")
         try:
-            yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        else:
-            db.execute("COMMIT")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+            else:
+                db.execute("COMMIT")
+        except sqlite3.OperationalError as error:
+            problem = _write_problem(error, self.path)
+            if problem is None:
+                raise
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise LibraryError(problem) from None
 
     @property
     def schema_version(self) -> int:
