@@ -146,10 +146,8 @@ class AppCommands:
         app.push_screen(Confirm(question), answered)
 
     # -- import and export --------------------------------------------------------
-    def action_import(self) -> None:
-        """Import feeds or a read-later export from a file."""
-        from broadsheet.ui.screens.file_dialog import FileDialog
-
+    def _with_file(self, dialog: Any, title: str, work: Any) -> None:
+        """Ask for a file with ``dialog``, then ``work(path, format)``; a failure is one line."""
         app: Any = self
 
         def chosen(result: tuple[Path, str | None] | None) -> None:
@@ -157,36 +155,35 @@ class AppCommands:
                 return
             path, format_name = result
             try:
-                report = self.services.import_file(path, format_name)
+                work(path, format_name)
             except Exception as error:  # noqa: BLE001
-                self._tell(f"Could not import {path.name}: {error_line(error)}", "error", "Import")
-                return
+                self._tell(f"{title} failed ({path.name}): {error_line(error)}", "error", title)
+
+        app.push_screen(dialog, chosen)
+
+    def action_import(self) -> None:
+        """Import feeds or a read-later export from a file."""
+        from broadsheet.ui.screens.file_dialog import FileDialog
+
+        def work(path: Path, format_name: str | None) -> None:
+            report = self.services.import_file(path, format_name)
             for problem in report.problems[:3]:
                 self._tell(f"{path.name}: {problem}", "warning", "Import")
             self._tell(report.summary(), title="Import")
             self._reload_list()
 
-        app.push_screen(FileDialog(
+        self._with_file(FileDialog(
             "Import a file", "enter imports · escape cancels · nothing is fetched; "
-            "refresh afterwards for new stories", IMPORT_FORMATS, guess=True), chosen)
+            "refresh afterwards for new stories", IMPORT_FORMATS, guess=True), "Import", work)
 
     def action_export(self) -> None:
         """Export the library (json), notes (markdown, w3c) or feeds (opml)."""
         from broadsheet.ui.screens.file_dialog import FileDialog
 
-        app: Any = self
-
-        def chosen(result: tuple[Path, str | None] | None) -> None:
-            if result is None:
-                return
-            path, format_name = result
-            try:
-                _, summary = self.services.export_to(format_name or "json", path)
-            except Exception as error:  # noqa: BLE001
-                self._tell(f"Could not export: {error_line(error)}", "error", "Export")
-                return
+        def work(path: Path, format_name: str | None) -> None:
+            _, summary = self.services.export_to(format_name or "json", path)
             self._tell(summary, title="Export")
 
-        app.push_screen(FileDialog(
+        self._with_file(FileDialog(
             "Export the library", "enter writes the file (markdown: a folder) · escape cancels",
-            EXPORT_FORMATS, value=str(Path.home() / "broadsheet-export.json")), chosen)
+            EXPORT_FORMATS, value=str(Path.home() / "broadsheet-export.json")), "Export", work)
