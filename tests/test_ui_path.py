@@ -466,10 +466,10 @@ async def test_select_sentences_then_highlight(library):
         notes = services.annotations(view.story.id)
         assert [(a.position.start, a.position.end) for a in notes] == [(start, start + second_end)]
         assert notes[0].quote.exact == text[:second_end]
-        # Moving on clears a selection.
-        await pilot.press("v")
-        assert view.selection is not None
-        await pilot.press("j")
+        # j extends a selection by a sentence now; escape drops it.
+        await pilot.press("v", "j")
+        assert view.selection_range() == (start, start + second_end)
+        await pilot.press("escape")
         assert view.selection is None
     services.close()
 

@@ -1,13 +1,21 @@
-"""Reading one story: clean text, a paragraph cursor, highlights and notes."""
+"""Reading one story: clean text, a paragraph cursor, highlights and notes.
+
+h and a act on, in this order: the text selected with the mouse, the sentences
+selected with v (and j/k), else the cursor paragraph.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.errors import NoWidget
+from textual.geometry import Offset
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from broadsheet.model import Annotation, Story
@@ -68,6 +76,17 @@ class ReaderScreen(Screen):
     @property
     def view(self) -> ReaderView:
         return self.query_one("#reader", ReaderView)
+
+    def get_widget_and_offset_at(self, x: int, y: int) -> tuple[Widget | None, Offset | None]:
+        """Where a mouse selection starts or ends: the reader answers for itself
+        (see ReaderView.selection_offset)."""
+        try:
+            widget, region = self.get_widget_at(x, y)
+        except NoWidget:
+            return None, None
+        if isinstance(widget, ReaderView):
+            return widget, widget.selection_offset(x - region.x, y - region.y)
+        return super().get_widget_and_offset_at(x, y)
 
     def on_mount(self) -> None:
         self.view.focus()
@@ -221,7 +240,19 @@ class ReaderScreen(Screen):
     def action_previous_story(self) -> None:
         self._step(-1)
 
+    def key_escape(self, event: events.Key) -> None:
+        """escape drops a selection (mouse or sentences) and stays; without one
+        the escape binding goes back.  (Textual's own escape handling would drop
+        a mouse selection and then let the binding leave the reader too.)"""
+        if self.selections or self.view.selection is not None:
+            event.stop()
+            event.prevent_default()
+            self.action_back()
+
     def action_back(self) -> None:
+        if self.selections:  # text selected with the mouse
+            self.clear_selection()
+            return
         if self.view.selection is not None:
             self.view.clear_selection()
             return
@@ -229,7 +260,12 @@ class ReaderScreen(Screen):
 
     # -- highlights and notes ------------------------------------------------
     def _current_range(self) -> tuple[int, int] | None:
-        """The selection if there is one, else the cursor paragraph."""
+        """The mouse selection, else the sentence selection, else the cursor paragraph."""
+        if self.view.text_selection is not None:
+            span = self.view.mouse_range()
+            if span is None:
+                self.notify("The selection holds none of the story's text.", markup=False)
+            return span
         span = self.view.selection_range() or self.view.current_range()
         if span is None or span[0] >= span[1]:
             if self.view.document is None:
@@ -239,12 +275,21 @@ class ReaderScreen(Screen):
             return None
         return span
 
+    def _same_span(self, span: tuple[int, int]) -> list[Annotation]:
+        """The highlights of exactly that text."""
+        return [a for a in self.view.annotations
+                if not a.orphaned and (a.position.start, a.position.end) == span]
+
+    def _drop_selections(self) -> None:
+        self.view.clear_selection()
+        if self.view.text_selection is not None:
+            self.clear_selection()
+
     def action_highlight(self) -> None:
         span = self._current_range()
         if span is None:
             return
-        existing = [a for a in self.view.annotations_in_current()
-                    if (a.position.start, a.position.end) == span]
+        existing = self._same_span(span)
         try:
             if existing:
                 plain = [a for a in existing if not a.note]
@@ -258,21 +303,20 @@ class ReaderScreen(Screen):
                 self.services.annotate_range(self.story.id, span[0], span[1])
         except Exception as error:
             self.notify(error_line(error), severity="error", markup=False)
-        self.view.clear_selection()
+        self._drop_selections()
         self._refresh_annotations()
 
     def action_annotate(self) -> None:
         span = self._current_range()
         if span is None:
             return
-        existing = [a for a in self.view.annotations_in_current()
-                    if (a.position.start, a.position.end) == span]
+        existing = self._same_span(span)
         try:
             annotation = existing[0] if existing else self.services.annotate_range(self.story.id, span[0], span[1])
         except Exception as error:
             self.notify(error_line(error), severity="error", markup=False)
             return
-        self.view.clear_selection()
+        self._drop_selections()
         self._refresh_annotations()
 
         def done(note: str | None) -> None:

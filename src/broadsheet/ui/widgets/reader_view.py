@@ -1,9 +1,21 @@
 """The reader: a Line-API widget showing one Document.
 
-The document is laid out once per width (or when the document, its
-highlights or the theme change) into a list of lines; ``render_line`` only
-slices that list.  A paragraph cursor (the current block) is shown in the
-gutter and moved with j/k.
+Layout has two steps, so that a long article opens in a few milliseconds:
+
+* Counting.  Each block's text as it is drawn (link numbers and note marks
+  included) is built as a plain string and word-wrapped; that gives every
+  block's height, so the scroll height is right from the start.  These
+  *shapes* also map a cell on the screen back to an offset in
+  ``Document.plain_text()`` (for mouse selection).
+* Drawing.  The styled lines of a block (inline styles, highlights, the
+  selection) are built only when one of its rows is painted.  They are kept in
+  a cache shared by every reader, keyed by the block itself, the column, the
+  styles and what is drawn over it, so opening the same story again, or
+  scrolling back, draws nothing twice.
+
+A paragraph cursor (the current block) is shown in the gutter and moved with
+j/k.  ``v`` starts a selection of sentences; while there is one, j/k move its
+end by a sentence.  A mouse selection of the text is mapped back to the text.
 """
 
 from __future__ import annotations
@@ -21,10 +33,11 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
+from textual.geometry import Offset, Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 
 from broadsheet import humanize
@@ -34,12 +47,15 @@ from broadsheet.model import (
     HEADING,
     IMAGE,
     LIST_ITEM,
+    PARAGRAPH,
     PRE,
     QUOTE,
     STRONG,
     Annotation,
     Block,
     Document,
+    WORDS_PER_MINUTE,
+    Span,
     Story,
     utcnow,
 )
@@ -52,6 +68,12 @@ NOTE_MARK = "✎"
 QUOTE_BAR = "▌ "
 HIGHLIGHT_COLOURS = ("yellow", "green", "blue", "pink")
 _SENTENCE = re.compile(r"\S.*?(?:[.!?…]+[\"'”’)\]]*(?=\s|$)|$)", re.S)
+# A superset of what sanitize.clean removes or changes: text without any of
+# these is already clean, and cleaning it again is skipped.
+_UNCLEAN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -76,7 +98,7 @@ def wrap_points(plain: str, width: int) -> list[int]:
         plain = plain.replace("\n", " ")
     if len(plain) <= width and cell_len(plain) <= width:
         return []
-    if _single_cells(plain):
+    if (plain.isascii() and plain.isprintable()) or _single_cells(plain):
         return _wrap_single_cells(plain, width)
     measure = cell_len
     points: list[int] = []
@@ -132,25 +154,239 @@ def _wrap_single_cells(plain: str, width: int) -> list[int]:
     return points
 
 
-@dataclass(slots=True)
-class Line:
-    text: Text
-    block: int | None = None  # index of the block this line belongs to
+class _Cache(dict):
+    """A dict that forgets its oldest entries past ``limit``."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def put(self, key, value):
+        if len(self) >= self.limit:
+            for old in list(self)[: max(1, self.limit // 4)]:
+                del self[old]
+        self[key] = value
+        return value
+
+
+# Shared by every reader (a block's drawing does not depend on the widget, only
+# on what the keys hold).  Bounded: a few dozen long articles.
+_BASES = _Cache(20_000)
+_SHAPES = _Cache(20_000)
+_DRAWN = _Cache(6_000)
+_PAINTED = _Cache(6_000)  # (drawn key, base style) -> each line's segments, once painted
+_STYLE_TOKENS: dict[tuple, int] = {}
+
+
+@dataclass(slots=True, eq=False)
+class _Base:
+    """A block's text as drawn, before note marks and wrapping: each span's
+    (cleaned) text followed, for a link, by its number."""
+
+    values: tuple[str, ...]  # each span's text as drawn (same length as the span)
+    text: str
+    plain_starts: list[int]  # where each span starts in the block's plain text
+    drawn_starts: list[int]  # … and in ``text``
+    plain_len: int
+    words: int  # as Document.word_count counts them
+
+    def to_drawn(self, position: int, at_end: bool = False) -> int:
+        """A block plain-text offset as an offset in ``text``."""
+        position = max(0, min(position, self.plain_len))
+        starts = self.plain_starts
+        if not starts:
+            return 0
+        # The span holding ``position`` (at an end: the span it closes).
+        key = position - 1 if at_end and position > 0 else position
+        k = max(0, bisect.bisect_right(starts, key) - 1)
+        return self.drawn_starts[k] + (position - starts[k])
+
+    def to_plain(self, drawn: int) -> int:
+        """An offset in ``text`` as a block plain-text offset (inside a link
+        number: the end of the link's text)."""
+        starts = self.drawn_starts
+        if not starts:
+            return 0
+        k = max(0, bisect.bisect_right(starts, drawn) - 1)
+        following = self.plain_starts[k + 1] if k + 1 < len(starts) else self.plain_len
+        return self.plain_starts[k] + max(0, min(drawn - starts[k], following - self.plain_starts[k]))
+
+
+def _base_of(block: Block) -> _Base:
+    base = _BASES.get(block)
+    if base is not None:
+        return base
+    if block.kind == IMAGE:
+        text = clean_line(block.text, None)
+        return _BASES.put(block, _Base((text,), text, [0], [0], len(block.text), 0))
+    pre = block.kind == PRE
+    values: list[str] = []
+    pieces: list[str] = []
+    plain_starts: list[int] = []
+    drawn_starts: list[int] = []
+    plain = drawn = 0
+    cleaned = False
+    for part in block.spans:
+        value = part.text if pre else part.text.replace("\n", " ")
+        if _UNCLEAN.search(value):
+            value = clean(value)[: len(part.text)].ljust(len(part.text))
+            cleaned = True
+        plain_starts.append(plain)
+        drawn_starts.append(drawn)
+        values.append(value)
+        pieces.append(value)
+        plain += len(part.text)
+        drawn += len(value)
+        if part.link is not None:
+            number = f"[{part.link}]"
+            pieces.append(number)
+            drawn += len(number)
+    # Words as Document.word_count counts them (a newline made a space splits alike).
+    words = len(("".join(part.text for part in block.spans) if cleaned else "".join(values)).split())
+    return _BASES.put(block, _Base(tuple(values), "".join(pieces), plain_starts, drawn_starts, plain, words))
+
+
+@dataclass(slots=True, eq=False)
+class _Shape:
+    """A block as drawn, without styles: its lines and how to find a cell's text."""
+
+    base: _Base
+    marks: tuple[int, ...]  # note marks: before these offsets of ``base.text``
+    text: str  # base.text with the note marks
+    starts: list[int]  # where each line starts in ``text``
+    prefix: int  # characters before the text on each line (quote bar, bullet)
+    pre: bool  # preformatted: lines split at newlines, tabs expanded, cropped
+
+    @property
+    def height(self) -> int:
+        return len(self.starts)
+
+    def line(self, number: int) -> str:
+        """Line ``number`` of ``text`` (trailing spaces or newline left out)."""
+        end = self.starts[number + 1] if number + 1 < len(self.starts) else len(self.text)
+        piece = self.text[self.starts[number]:end]
+        return piece[:-1] if self.pre and piece.endswith("\n") else piece.rstrip()
+
+    def to_marked(self, drawn: int) -> int:
+        """An offset of ``base.text`` as an offset of ``text``."""
+        return drawn + bisect.bisect_left(self.marks, drawn)
+
+    def to_plain(self, number: int, column: int) -> int:
+        """The block plain-text offset before character ``column`` of line ``number``
+        as drawn (prefix included)."""
+        number = max(0, min(number, len(self.starts) - 1))
+        line = self.line(number)
+        column -= self.prefix
+        if self.pre:  # tabs were expanded to stops of four
+            cells = drawn = index = 0
+            for index, char in enumerate(line):
+                if drawn >= column:
+                    break
+                if char == "\t":
+                    drawn += 4 - cells % 4
+                    cells += 4 - cells % 4
+                else:
+                    drawn += 1
+                    cells += cell_len(char)
+            else:
+                index = len(line)
+            column = index
+        marked = self.starts[number] + max(0, min(column, len(line)))
+        drawn = marked - bisect.bisect_left([m + i for i, m in enumerate(self.marks)], marked)
+        return self.base.to_plain(drawn)
+
+
+def _clean_url(url: str) -> str:
+    """clean_line(url, None), skipped when it would change nothing."""
+    if _UNCLEAN.search(url) or " ".join(url.split()) != url:
+        return clean_line(url, None)
+    return url
+
+
+def _list_lead(block: Block) -> tuple[str, str]:
+    indent = "  " * max(0, min(block.level, 8))
+    marker = f"{block.ordinal}. " if block.ordinal is not None else "• "
+    return indent, marker
+
+
+def _shape_of(block: Block, column: int, marks: tuple[int, ...]) -> _Shape:
+    key = (block, column, marks)
+    shape = _SHAPES.get(key)
+    if shape is not None:
+        return shape
+    base = _base_of(block)
+    text = base.text
+    if marks:
+        pieces, previous = [], 0
+        for mark in marks:
+            pieces.append(text[previous:mark])
+            pieces.append(NOTE_MARK)
+            previous = mark
+        pieces.append(text[previous:])
+        text = "".join(pieces)
+    kind = block.kind
+    prefix = 0
+    if kind == PRE:
+        starts = [0]
+        position = text.find("\n")
+        while position >= 0:
+            starts.append(position + 1)
+            position = text.find("\n", position + 1)
+        return _SHAPES.put(key, _Shape(base, marks, text, starts, 0, True))
+    width = column
+    if kind == QUOTE:
+        prefix = len(QUOTE_BAR)
+    elif kind == LIST_ITEM:
+        indent, marker = _list_lead(block)
+        prefix = len(indent) + len(marker)
+    starts = [0, *wrap_points(text, max(1, width - prefix))]
+    return _SHAPES.put(key, _Shape(base, marks, text, starts, prefix, False))
+
+
+@dataclass(slots=True, eq=False)
+class _Chunk:
+    """Consecutive rows of the layout: one block, or lines around the blocks."""
+
+    first: int
+    height: int
+    block: int | None = None
+    lines: list[Text] | None = None  # drawn lines, once built
+    shape: _Shape | None = None
+    key: tuple | None = None  # the drawn lines in _DRAWN
+    painted: list[list[Segment] | None] | None = None  # in _PAINTED, for ``base``
+    base: Style | None = None
+    make: Callable[[], list[Text]] | None = None  # draws lines that are not a block's
+
+
+_BLANK = Text("")
+
+
+def forget_shared_layouts() -> None:
+    """Empty the caches every reader shares (benchmarks time a first opening)."""
+    _BASES.clear()
+    _SHAPES.clear()
+    _DRAWN.clear()
+    _PAINTED.clear()
 
 
 class ReaderView(ScrollView, can_focus=True):
     """Shows a story's document (or a status line and the feed summary)."""
 
     DEFAULT_CSS = (Path(__file__).with_suffix(".tcss")).read_text(encoding="utf-8")
+    ALLOW_SELECT = True  # mouse selection of the text (mapped back to the document)
 
     BINDINGS = [
-        Binding("j,down", "cursor_down", "Next paragraph", id="reader.down"),
-        Binding("k,up", "cursor_up", "Previous paragraph", id="reader.up"),
+        Binding("j,down", "cursor_down", "Next paragraph", id="reader.down",
+                tooltip="Next paragraph; with a selection, take in the next sentence"),
+        Binding("k,up", "cursor_up", "Previous paragraph", id="reader.up",
+                tooltip="Previous paragraph; with a selection, give back its last sentence "
+                        "(the first sentence always stays selected)"),
         Binding("space,pagedown", "page_down", "Page down", id="reader.page_down"),
         Binding("b,pageup", "page_up", "Page up", id="reader.page_up"),
         Binding("g,home", "cursor_top", "Top", id="reader.top", show=False),
         Binding("G,end", "cursor_bottom", "Bottom", id="reader.bottom", show=False),
-        Binding("v", "select_sentence", "Select sentence", id="reader.select", show=False),
+        Binding("v", "select_sentence", "Select sentence", id="reader.select", show=False,
+                tooltip="Select the paragraph's first sentence; j/k then move the selection's end"),
         Binding("right_square_bracket", "next_highlight", "Next highlight", id="reader.next_highlight", show=False),
         Binding("left_square_bracket", "previous_highlight", "Previous highlight", id="reader.previous_highlight", show=False),
     ]
@@ -200,6 +436,11 @@ class ReaderView(ScrollView, can_focus=True):
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
+        self._strips: dict[int, tuple[bool, Strip]] = {}  # painted rows (set early: styles may update)
+        self._base_style: Style | None = None
+        self._styles_stale = True
+        self._paint_width: int | None = None
+        self._mouse_selection: Selection | None = None  # as the screen keeps it, for painting
         super().__init__(name=name, id=id, classes=classes)
         self._clock = clock
         self.story: Story | None = None
@@ -207,18 +448,23 @@ class ReaderView(ScrollView, can_focus=True):
         self.annotations: list[Annotation] = []
         self.status: str = ""
         self._fallback: list[Block] = []
-        self._lines: list[Line] = []
+        self._chunks: list[_Chunk] = []
+        self._chunk_first: list[int] = []
+        self._height = 0  # rows in the layout
         self._block_first_line: list[int] = []
         self._block_last_line: list[int] = []
-        self._strips: dict[int, list[Segment]] = {}
+        self._strips_width = -1
         self._laid_out_width = -1
         self._column = READING_WIDTH
         self._relayout_pending = False
+        self._styles: dict[str, Style] = {}
+        self._style_token = -1
         # (first block, its first sentence, last block, its last sentence)
         self.selection: tuple[int, int, int, int] | None = None
-        self._selected: tuple[int, int] | None = None  # its range, while laying out
         self._offsets: list[tuple[int, int]] = []
-        self._block_cache: dict[int, list[Text]] = {}  # laid-out lines of each block
+        self._plain: str | None = None
+        self._sentences: dict[int, list[tuple[int, int]]] = {}
+        self._shape_memo: dict[int, tuple[tuple, _Shape]] = {}
         self._current_id: int | None = None  # the highlight ] and [ last landed on
 
     # -- content -----------------------------------------------------------
@@ -240,48 +486,44 @@ class ReaderView(ScrollView, can_focus=True):
         status: str = "",
     ) -> None:
         same_story = self.story is not None and self.story.id == story.id and self.document is document
+        if document is not self.document:
+            self._offsets = document.block_offsets() if document is not None else []
+            self._plain = None
+            self._sentences = {}
+            self._shape_memo = {}
+            self._drop_mouse_selection()
         self.story = story
         self.document = document
         self.annotations = list(annotations or [])
         self.status = status
         self._fallback = []
-        if document is None and story.summary:
-            from broadsheet.model import PARAGRAPH, Span
-
-            parts = [p.strip() for p in clean(story.summary).split("\n\n") if p.strip()]
-            self._fallback = [Block(PARAGRAPH, (Span(" ".join(p.split())),)) for p in parts]
+        if document is None:
+            self._shape_memo = {}
+            if story.summary:
+                parts = [p.strip() for p in clean(story.summary).split("\n\n") if p.strip()]
+                self._fallback = [Block(PARAGRAPH, (Span(" ".join(p.split())),)) for p in parts]
         keep = self.cursor if same_story else 0
         self.selection = None
-        self._offsets = document.block_offsets() if document is not None else []
-        self._block_cache.clear()
         self._relayout()
         if not same_story:
             self._current_id = None
             self.scroll_to(y=0, animate=False, immediate=True)
         self.cursor = keep
 
-    def set_annotations(self, annotations: list[Annotation]) -> None:
-        def key(a: Annotation) -> tuple:
-            return (a.id, a.position.start, a.position.end, bool(a.note), a.color, a.orphaned)
+    def forget(self) -> None:
+        """Forget what this view laid out and its styles, as a new reader would
+        start (the shared caches stay: see forget_shared_layouts)."""
+        self._shape_memo = {}
+        self._sentences = {}
+        self._plain = None
+        self._styles_stale = True
+        self._base_style = None
+        self._strips.clear()
 
-        old = {key(a): a for a in self.annotations}
-        new = {key(a): a for a in annotations}
-        for changed in set(old) ^ set(new):
-            note = old.get(changed) or new[changed]
-            self._forget_blocks(note.position.start, note.position.end)
+    def set_annotations(self, annotations: list[Annotation]) -> None:
         self.annotations = list(annotations)
         self._relayout()
         self.post_message(self.CurrentHighlightChanged(self.current_highlight()))
-
-    def _forget_blocks(self, start: int, end: int) -> None:
-        """Drop the cached layout of the blocks that overlap [start, end]."""
-        starts = [s for s, _ in self._offsets]
-        first = max(0, bisect.bisect_right(starts, start) - 1)
-        for index in range(first, len(self._offsets)):
-            block_start, block_end = self._offsets[index]
-            if block_start > end:
-                break
-            self._block_cache.pop(index, None)
 
     def set_status(self, status: str) -> None:
         self.status = status
@@ -292,8 +534,15 @@ class ReaderView(ScrollView, can_focus=True):
 
     def _theme_changed(self, _theme) -> None:
         self._rich_style_cache.clear()
-        self._block_cache.clear()
+        self._base_style = None
+        self._styles_stale = True
         self._relayout()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base_style = None
+        self._styles_stale = True
+        self._strips.clear()
 
     def _deferred_relayout(self) -> None:
         self._relayout_pending = False
@@ -302,8 +551,9 @@ class ReaderView(ScrollView, can_focus=True):
             self._scroll_cursor_into_view()
 
     def on_resize(self, event: events.Resize) -> None:
+        self._drop_mouse_selection()  # its columns are cells of the old width
         width = self._content_width()
-        if width != self._laid_out_width and (self._column_for(width) != self._column or not self._lines):
+        if width != self._laid_out_width and (self._column_for(width) != self._column or not self._chunks):
             self._relayout()
             self._scroll_cursor_into_view()
 
@@ -315,7 +565,9 @@ class ReaderView(ScrollView, can_focus=True):
         width = self._content_width()
         self._laid_out_width = width
         self._strips.clear()
-        self._lines = []
+        self._chunks = []
+        self._chunk_first = []
+        self._height = 0
         self._block_first_line = []
         self._block_last_line = []
         if width <= 0 or self.story is None:
@@ -324,11 +576,13 @@ class ReaderView(ScrollView, can_focus=True):
             return
         column = self._column_for(width)
         if column != self._column:
-            self._block_cache.clear()
+            self._shape_memo = {}
+            self._drop_mouse_selection()  # its rows and columns mean other text now
         self._column = column
-        self._selected = self.selection_range()
+        if self._styles_stale:
+            self._load_styles()
         self._layout(column)
-        self.virtual_size = Size(0, len(self._lines))
+        self.virtual_size = Size(0, self._height)
         self.refresh()
 
     @staticmethod
@@ -337,7 +591,23 @@ class ReaderView(ScrollView, can_focus=True):
         return max(10, min(READING_WIDTH, width - GUTTER - 1))
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
+        # get_component_rich_style(name, partial=True), without also working out
+        # the full style (which walks every ancestor) that it caches beside it.
+        return self.get_component_styles(name).partial_rich_style
+
+    def _load_styles(self) -> None:
+        """The component styles, kept until the styles change (Textual forgets
+        them on every refresh)."""
+        self._styles_stale = False
+        styles = {name: self._style(name) for name in sorted(self.COMPONENT_CLASSES)}
+        if styles != self._styles:
+            self._styles = styles
+            self._style_token = _STYLE_TOKENS.setdefault(tuple(styles.items()), len(_STYLE_TOKENS))
+
+    def _base(self) -> Style:
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        return self._base_style
 
     def _wrap(self, text: Text, width: int) -> list[Text]:
         points = wrap_points(text.plain, max(1, width))
@@ -346,15 +616,85 @@ class ReaderView(ScrollView, can_focus=True):
             line.rstrip()
         return lines or [Text("")]
 
+    def _add(self, lines: list[Text], block: int | None = None) -> None:
+        self._chunk_first.append(self._height)
+        self._chunks.append(_Chunk(self._height, len(lines), block, lines))
+        self._height += len(lines)
+
+    def _add_lazy(self, height: int, make: Callable[[], list[Text]]) -> None:
+        if height > 0:
+            self._chunk_first.append(self._height)
+            self._chunks.append(_Chunk(self._height, height, make=make))
+            self._height += height
+
+    def _highlights_by_block(self) -> dict[int, list[tuple[int, int, str, bool]]]:
+        """The placed highlights of each block: (start, end) in the block, the
+        style class, and whether a note mark ends it there."""
+        found: dict[int, list[tuple[int, int, str, bool]]] = {}
+        offsets = self._offsets
+        if self.document is None or not offsets:
+            return found
+        starts = [start for start, _ in offsets]
+        for note in self.annotations:
+            if note.orphaned:
+                continue
+            a, b = note.position.start, note.position.end
+            index = max(0, bisect.bisect_right(starts, a) - 1)
+            while index < len(offsets):
+                start, end = offsets[index]
+                if start >= b:
+                    break
+                lo, hi = max(a, start), min(b, end)
+                if lo < hi:
+                    found.setdefault(index, []).append(
+                        (lo - start, hi - start, self._highlight_class(note.color), bool(note.note) and b <= end))
+                index += 1
+        return found
+
+    def _shapes(self, column: int) -> tuple[list[_Shape], list[tuple], list[tuple[int, int] | None]]:
+        """Every block's shape, highlights and selected part (counting, not drawing)."""
+        blocks = self.blocks
+        offsets = self._offsets if self.document is not None else []
+        highlights = self._highlights_by_block()
+        selected = self.selection_range()
+        memo = self._shape_memo
+        shapes: list[_Shape] = []
+        notes_of: list[tuple] = []
+        chosen_of: list[tuple[int, int] | None] = []
+        for index, block in enumerate(blocks):
+            notes = tuple(highlights.get(index, ()))
+            marks: tuple[int, ...] = ()
+            if notes and any(mark for *_, mark in notes):
+                base = _base_of(block)
+                marks = tuple(sorted({base.to_drawn(hi, at_end=True) for _, hi, _, mark in notes if mark}))
+            remembered = memo.get(index)
+            if remembered is not None and remembered[0] == marks:
+                shape = remembered[1]
+            else:
+                shape = _shape_of(block, column, marks)
+                memo[index] = (marks, shape)
+            chosen = None
+            if selected is not None and index < len(offsets):
+                start, end = offsets[index]
+                lo, hi = max(selected[0], start), min(selected[1], end)
+                if lo < hi:
+                    chosen = (lo - start, hi - start)
+            shapes.append(shape)
+            notes_of.append(notes)
+            chosen_of.append(chosen)
+        return shapes, notes_of, chosen_of
+
     def _layout(self, column: int) -> None:
         story = self.story
         assert story is not None
         doc = self.document
-        add = self._lines.append
+        styles = self._styles
+        blocks = self.blocks
+        shapes, notes_of, chosen_of = self._shapes(column)
+        head: list[Text] = []
         # Header.
         title = clean_line((doc.title if doc and doc.title else story.title) or "(untitled)", None)
-        for line in self._wrap(Text(title, style=self._style("reader--title")), column):
-            add(Line(line))
+        head += self._wrap(Text(title, style=styles["reader--title"]), column)
         meta = []
         source = clean_line(story.source_title or "", 200)
         site = clean_line(doc.site_name if doc else "", 200)
@@ -367,217 +707,366 @@ class ReaderView(ScrollView, can_focus=True):
         moment = (doc.published if doc and doc.published else None) or story.when
         if moment is not None:
             meta.append(f"{humanize.format_date(moment)} ({humanize.ago(moment, now=self.now())})")
-        if doc is not None and doc.reading_minutes:
-            meta.append(humanize.reading_time(doc.reading_minutes))
+        if doc is not None:
+            # Document.reading_minutes, from word counts kept with each block's shape.
+            words = sum(shape.base.words for shape in shapes)
+            if words:
+                meta.append(humanize.reading_time(max(1, round(words / WORDS_PER_MINUTE))))
         if meta:
-            for line in self._wrap(Text(" · ".join(meta), style=self._style("reader--meta")), column):
-                add(Line(line))
-        add(Line(Text("")))
+            head += self._wrap(Text(" · ".join(meta), style=styles["reader--meta"]), column)
+        head.append(Text(""))
         if self.status:
-            for line in self._wrap(Text(clean_line(self.status, None), style=self._style("reader--status")), column):
-                add(Line(line))
-            add(Line(Text("")))
-        # Blocks.
-        blocks = self.blocks
-        offsets = self._offsets if doc is not None else []
+            head += self._wrap(Text(clean_line(self.status, None), style=styles["reader--status"]), column)
+            head.append(Text(""))
+        self._add(head)
+        # Blocks: counted now, drawn when painted.
+        token = self._style_token
+        first_lines = self._block_first_line
+        last_lines = self._block_last_line
+        chunks = self._chunks
+        chunk_first = self._chunk_first
         previous_kind = None
-        cache = self._block_cache
+        height = self._height
         for index, block in enumerate(blocks):
             if index > 0 and not (block.kind == LIST_ITEM and previous_kind == LIST_ITEM):
-                add(Line(Text("")))
-            self._block_first_line.append(len(self._lines))
-            laid_out = cache.get(index)
-            if laid_out is None:
-                span = offsets[index] if index < len(offsets) else None
-                laid_out = cache[index] = self._layout_block(block, span, column)
-            for line in laid_out:
-                add(Line(line, index))
-            self._block_last_line.append(len(self._lines) - 1)
+                chunk_first.append(height)
+                chunks.append(_Chunk(height, 1, None, [_BLANK]))
+                height += 1
+            shape = shapes[index]
+            first_lines.append(height)
+            chunk_first.append(height)
+            chunks.append(_Chunk(height, shape.height, index, None, shape,
+                                 (block, column, shape.marks, token, chosen_of[index], notes_of[index])))
+            height += shape.height
+            last_lines.append(height - 1)
             previous_kind = block.kind
+        self._height = height
         if not blocks and not self.status:
-            add(Line(Text("(This story has no text.)", style=self._style("reader--status"))))
+            self._add([Text("(This story has no text.)", style=styles["reader--status"])])
         # Orphaned highlights.
         orphans = [a for a in self.annotations if a.orphaned]
         if orphans and doc is not None:
-            add(Line(Text("")))
-            add(Line(Text("Orphaned highlights", style=self._style("reader--section"))))
+            lines = [Text(""), Text("Orphaned highlights", style=styles["reader--section"])]
             for note in orphans:
                 quote = Text("“" + clean_line(note.quote.exact, 300) + "”",
-                             style=self._style(self._highlight_class(note.color)))
+                             style=styles[self._highlight_class(note.color)])
                 if note.note:
                     quote.append(" " + NOTE_MARK + " " + clean_line(note.note, 300),
-                                 style=self._style("reader--note-marker"))
-                for line in self._wrap(quote, column):
-                    add(Line(line))
-        # Links.
+                                 style=styles["reader--note-marker"])
+                lines += self._wrap(quote, column)
+            self._add(lines)
+        # Links: counted now, drawn when painted.
         if doc is not None and doc.links:
-            add(Line(Text("")))
-            add(Line(Text("Links", style=self._style("reader--section"))))
-            for number, url in enumerate(doc.links, 1):
-                label = f"[{number}] "
-                text = Text(label, style=self._style("reader--link-ref"))
-                text.append(clean_line(url, None), style=self._style("reader--link"))
-                for position, line in enumerate(self._wrap(text, column)):
-                    add(Line(line if position == 0 else Text(" " * len(label)) + line))
-        add(Line(Text("")))
+            urls = [(f"[{number}] ", _clean_url(url)) for number, url in enumerate(doc.links, 1)]
+            count = 2 + sum(len(wrap_points(label + url, max(1, column))) + 1 for label, url in urls)
+
+            def links() -> list[Text]:
+                lines = [Text(""), Text("Links", style=styles["reader--section"])]
+                for label, url in urls:
+                    text = Text(label, style=styles["reader--link-ref"])
+                    text.append(url, style=styles["reader--link"])
+                    for position, line in enumerate(self._wrap(text, column)):
+                        lines.append(line if position == 0 else Text(" " * len(label)) + line)
+                return lines
+
+            self._add_lazy(count, links)
+        self._add([Text("")])
 
     @staticmethod
     def _highlight_class(colour: str) -> str:
         return f"reader--highlight-{colour if colour in HIGHLIGHT_COLOURS else 'yellow'}"
 
-    def _block_text(self, block: Block, span: tuple[int, int] | None, base: Style | None = None) -> Text:
-        """A block's text with inline styles, link references, highlights and note marks."""
-        text = Text(style=base or "")
+    def _chunk_at(self, row: int) -> _Chunk:
+        return self._chunks[bisect.bisect_right(self._chunk_first, row) - 1]
+
+    def _lines_of(self, chunk: _Chunk) -> list[Text]:
+        lines = chunk.lines
+        if lines is None:
+            if chunk.make is not None:
+                lines = chunk.make()
+            else:
+                lines = _DRAWN.get(chunk.key)
+                if lines is None:
+                    lines = _DRAWN.put(chunk.key, self._draw_block(chunk))
+            if len(lines) != chunk.height:  # never expected: keep the rows the layout counted
+                lines = (lines + [Text("")] * chunk.height)[: chunk.height]
+            chunk.lines = lines
+        return lines
+
+    def _row(self, row: int) -> tuple[Text, int | None]:
+        """The drawn line at ``row`` of the layout, and its block."""
+        chunk = self._chunk_at(row)
+        return self._lines_of(chunk)[row - chunk.first], chunk.block
+
+    def _draw_block(self, chunk: _Chunk) -> list[Text]:
+        """A block's styled lines: inline styles, link numbers, the selection,
+        highlights and note marks, wrapped as its shape says."""
+        assert chunk.block is not None and chunk.shape is not None and chunk.key is not None
+        block = self.blocks[chunk.block]
+        shape = chunk.shape
+        base = shape.base
+        _, column, marks, _, chosen, notes = chunk.key
+        styles = self._styles
+        text = Text(style="")
         if block.kind == IMAGE:
-            text.append(clean_line(block.text, None), style=self._style("reader--image"))
-            plain_starts = [0]
-            rendered_starts = [0]
-            plain_len = len(block.text)
+            text.append(base.text, style=styles["reader--image"])
         else:
-            plain_starts: list[int] = []
-            rendered_starts: list[int] = []
-            plain = 0
-            for part in block.spans:
-                plain_starts.append(plain)
-                rendered_starts.append(len(text))
-                value = part.text if block.kind == PRE else part.text.replace("\n", " ")
-                value = clean(value)[: len(part.text)].ljust(len(part.text))
+            for part, value in zip(block.spans, base.values):
                 style = Style()
                 if EMPHASIS in part.styles:
                     style += Style(italic=True)
                 if STRONG in part.styles:
                     style += Style(bold=True)
                 if CODE in part.styles:
-                    style += self._style("reader--code")
+                    style += styles["reader--code"]
                 if part.link is not None:
-                    style += self._style("reader--link")
+                    style += styles["reader--link"]
                 text.append(value, style=style)
-                plain += len(part.text)
                 if part.link is not None:
-                    text.append(f"[{part.link}]", style=self._style("reader--link-ref"))
-            plain_len = plain
-
-        def to_rendered(position: int, at_end: bool = False) -> int:
-            position = max(0, min(position, plain_len))
-            if not plain_starts:
-                return 0
-            # The span holding ``position`` (at an end: the span it closes).
-            key = position - 1 if at_end and position > 0 else position
-            k = max(0, bisect.bisect_right(plain_starts, key) - 1)
-            return rendered_starts[k] + (position - plain_starts[k])
-
-        marks: list[int] = []
-        selected = self._selected
-        if span is not None and selected is not None:
-            lo, hi = max(selected[0], span[0]), min(selected[1], span[1])
-            if lo < hi:
-                text.stylize(self._style("reader--selection"),
-                             to_rendered(lo - span[0]), to_rendered(hi - span[0], at_end=True))
-        if span is not None:
-            start, end = span
-            for note in self.annotations:
-                if note.orphaned:
-                    continue
-                a, b = note.position.start, note.position.end
-                lo, hi = max(a, start), min(b, end)
-                if lo >= hi:
-                    continue
-                r_lo = to_rendered(lo - start)
-                r_hi = to_rendered(hi - start, at_end=True)
-                text.stylize(self._style(self._highlight_class(note.color)), r_lo, r_hi)
-                if note.note and b <= end:
-                    marks.append(r_hi)
+                    text.append(f"[{part.link}]", style=styles["reader--link-ref"])
+        if chosen is not None:
+            text.stylize(styles["reader--selection"], base.to_drawn(chosen[0]),
+                         base.to_drawn(chosen[1], at_end=True))
+        for lo, hi, name, _ in notes:
+            text.stylize(styles[name], base.to_drawn(lo), base.to_drawn(hi, at_end=True))
         if marks:
-            pieces = text.divide(sorted(set(marks)))
+            pieces = text.divide(marks)
             joined = Text(style=text.style)
             for number, piece in enumerate(pieces):
                 joined.append_text(piece)
                 if number < len(pieces) - 1:
-                    joined.append(NOTE_MARK, style=self._style("reader--note-marker"))
+                    joined.append(NOTE_MARK, style=styles["reader--note-marker"])
             text = joined
-        return text
-
-    def _layout_block(self, block: Block, span: tuple[int, int] | None, column: int) -> list[Text]:
         kind = block.kind
-        if kind == HEADING:
-            text = self._block_text(block, span)
-            text.stylize(self._style("reader--heading"))
-            return self._wrap(text, column)
         if kind == PRE:
-            text = self._block_text(block, span)
-            text.stylize(self._style("reader--pre"))
-            lines = text.split("\n", allow_blank=True) or [Text("")]
+            text.stylize(styles["reader--pre"])
             out = []
-            for line in lines:
+            for line in text.split("\n", allow_blank=True) or [Text("")]:
                 line.expand_tabs(4)
                 line.truncate(column, overflow="crop")
                 out.append(line)
             return out
+        if kind == HEADING:
+            text.stylize(styles["reader--heading"])
+        elif kind == QUOTE:
+            text.stylize(styles["reader--quote"])
+        points = shape.starts[1:]
+        if text.plain != shape.text:  # never expected: wrap what was drawn
+            points = wrap_points(text.plain, max(1, column - shape.prefix))
+        lines = list(text.divide(points)) if points else [text]
+        for line in lines:
+            line.rstrip()
         if kind == QUOTE:
-            text = self._block_text(block, span)
-            text.stylize(self._style("reader--quote"))
-            lines = self._wrap(text, column - len(QUOTE_BAR))
-            return [Text(QUOTE_BAR, style=self._style("reader--quote-bar")) + line for line in lines]
+            return [Text(QUOTE_BAR, style=styles["reader--quote-bar"]) + line for line in lines]
         if kind == LIST_ITEM:
-            indent = "  " * max(0, min(block.level, 8))
-            marker = f"{block.ordinal}. " if block.ordinal is not None else "• "
-            text = self._block_text(block, span)
-            lines = self._wrap(text, column - len(indent) - len(marker))
+            indent, marker = _list_lead(block)
             out = []
             for position, line in enumerate(lines):
                 lead = Text(indent)
                 if position == 0:
-                    lead.append(marker, style=self._style("reader--bullet"))
+                    lead.append(marker, style=styles["reader--bullet"])
                 else:
                     lead.append(" " * len(marker))
                 out.append(lead + line)
             return out
-        return self._wrap(self._block_text(block, span), column)
+        return lines
 
     # -- painting ----------------------------------------------------------
+    def _left(self, width: int) -> int:
+        """Blank cells left of the gutter (the column is centred)."""
+        return max(0, (width - self._column - GUTTER) // 2)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The width, once for all the rows of this paint.
+        self._paint_width = self._content_width()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._paint_width = None
+
     def render_line(self, y: int) -> Strip:
-        width = self._content_width()
-        base = self.rich_style
+        width = self._paint_width or self._content_width()
+        base = self._base()
         if self._column_for(width) != self._column and not self._relayout_pending:
             # The width changed without a resize (a scrollbar came or went).
             self._relayout_pending = True
             self.call_after_refresh(self._deferred_relayout)
-        left = max(0, (width - self._column - GUTTER) // 2)
+        if width != self._strips_width:
+            self._strips.clear()
+            self._strips_width = width
         index = int(self.scroll_offset.y) + y
-        if index >= len(self._lines):
+        if index >= self._height:
             return Strip.blank(width, base)
-        body = self._strips.get(index)
-        if body is None:
-            line = self._lines[index].text.copy()
-            line.style = base + (line.style if isinstance(line.style, Style) else Style())
-            line.end = ""
-            line.no_wrap = True
-            body = list(Segment.apply_style(line.render(self.app.console), style=line.style))
-            self._strips[index] = body
-        block = self._lines[index].block
-        gutter_style = base + self._style("reader--cursor")
-        if block is not None and block == self.cursor:
-            gutter = [Segment(CURSOR_MARK + " ", gutter_style)]
+        chunk = self._chunk_at(index)
+        block = chunk.block
+        on_cursor = block is not None and block == self.cursor
+        painted = self._strips.get(index)
+        if painted is not None and painted[0] == on_cursor:
+            return painted[1]
+        drawn = self._lines_of(chunk)[index - chunk.first]
+        left = self._left(width)
+        selected = None
+        if self._mouse_selection is not None:
+            span = self._mouse_selection.get_span(index)
+            if span is not None:
+                start = max(0, span[0] - left - GUTTER)
+                end = len(drawn) if span[1] == -1 else max(0, span[1] - left - GUTTER)
+                if start < end:
+                    selected = (start, end)
+        if selected is None and chunk.key is not None:
+            # A block's painted lines are shared too (a second opening repaints nothing).
+            if chunk.painted is None or chunk.base is not base:
+                chunk.base = base
+                chunk.painted = _PAINTED.get((chunk.key, base))
+                if chunk.painted is None:
+                    chunk.painted = _PAINTED.put((chunk.key, base), [None] * chunk.height)
+            body = chunk.painted[index - chunk.first]
+            if body is None:
+                body = chunk.painted[index - chunk.first] = self._paint(drawn, base)
         else:
-            gutter = [Segment(" " * GUTTER, base)]
-        segments = [Segment(" " * left, base), *gutter, *body]
-        return Strip(segments).crop_extend(0, width, base)
+            body = self._paint(drawn, base, selected)
+        if on_cursor:
+            gutter = Segment(CURSOR_MARK + " ", base + self._styles["reader--cursor"])
+        else:
+            gutter = Segment(" " * GUTTER, base)
+        used = left + GUTTER + drawn.cell_len
+        segments = [Segment(" " * left, base), gutter, *body]
+        if used < width:  # as Strip.crop_extend pads, in one Strip
+            segments.append(Segment(" " * (width - used), base))
+        strip = Strip(segments, max(used, width))
+        if used > width:
+            strip = strip.crop(0, width)
+        self._strips[index] = (on_cursor, strip)
+        return strip
+
+    def _paint(self, drawn: Text, base: Style, selected: tuple[int, int] | None = None) -> list[Segment]:
+        """The segments of a drawn line on the view's background (and the mouse
+        selection over ``selected`` characters)."""
+        line = drawn.copy()
+        line.style = base + (line.style if isinstance(line.style, Style) else Style())
+        line.end = ""
+        line.no_wrap = True
+        if selected is not None:
+            line.stylize(self.screen.get_component_rich_style("screen--selection"), *selected)
+        return list(Segment.apply_style(line.render(self.app.console), style=line.style))
 
     def line_texts(self) -> list[str]:
         """Every laid-out line as plain text, gutter included (for tests)."""
         out = []
-        for line in self._lines:
-            mark = CURSOR_MARK + " " if line.block is not None and line.block == self.cursor else "  "
-            out.append(mark + line.text.plain)
+        for index in range(self._height):
+            text, block = self._row(index)
+            mark = CURSOR_MARK + " " if block is not None and block == self.cursor else "  "
+            out.append(mark + text.plain)
         return out
 
     def styled_line(self, index: int) -> Text:
-        return self._lines[index].text
+        return self._row(index)[0]
 
     def block_lines(self, block: int) -> range:
         if 0 <= block < len(self._block_first_line):
             return range(self._block_first_line[block], self._block_last_line[block] + 1)
         return range(0)
+
+    # -- mouse selection -----------------------------------------------------
+    # A mouse selection is kept by the screen as a textual.selection.Selection
+    # whose offsets are (character in the painted row, row of the layout).
+    # Widgets usually find those offsets in metadata on every painted segment;
+    # the reader paints none (it would split every line's segments) and answers
+    # selection_offset() instead, which the reader screen asks.
+
+    def selection_offset(self, x: int, y: int) -> Offset:
+        """The selection offset of cell (x, y) of this view (from its top left)."""
+        height = self._viewport_height()
+        width = self._content_width()
+        x -= self.gutter.left
+        y -= self.gutter.top
+        if y >= height:  # below the text: its last row, to the end
+            x, y = width, height - 1
+        x, y = max(0, x), max(0, y)
+        row = int(self.scroll_offset.y) + y
+        start = self._left(width) + GUTTER
+        if x <= start or row >= self._height:
+            return Offset(x, row)
+        line = self._row(row)[0].plain
+        if _single_cells(line):
+            return Offset(x, row)
+        cells = x - start  # wide characters: count characters, not cells
+        used = 0
+        for index, char in enumerate(line):
+            used += cell_len(char)
+            if used > cells:
+                return Offset(start + index, row)
+        return Offset(start + len(line) + cells - used, row)
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self._mouse_selection = selection
+        if selection is not None and self.selection is not None:
+            self.clear_selection()  # one selection at a time: the mouse's is the newer
+        self._strips.clear()
+        self.refresh()
+
+    def _drop_mouse_selection(self) -> None:
+        """Forget a mouse selection of this view (its text is gone or moved)."""
+        if not self.is_attached:
+            return
+        try:
+            screen = self.screen
+        except Exception:
+            return
+        if self in screen.selections:
+            screen.selections = {w: s for w, s in screen.selections.items() if w is not self}
+
+    def _plain_text(self) -> str:
+        if self._plain is None:
+            self._plain = self.document.plain_text() if self.document is not None else ""
+        return self._plain
+
+    def _offset_at(self, row: int, x: int) -> int:
+        """The document offset before character ``x`` of layout row ``row``
+        (x counts from the left edge of the view, as painted)."""
+        offsets = self._offsets
+        if row < 0 or not offsets or not self._chunks:
+            return 0
+        if row >= self._height:
+            return offsets[-1][1]
+        chunk = self._chunk_at(row)
+        if chunk.block is None or chunk.shape is None:
+            # Between blocks (or around them): the end of the block above.
+            above = bisect.bisect_right(self._block_first_line, row) - 1
+            return offsets[above][1] if above >= 0 else 0
+        column = x - self._left(self._content_width()) - GUTTER
+        return offsets[chunk.block][0] + chunk.shape.to_plain(row - chunk.first, column)
+
+    def range_of(self, selection: Selection) -> tuple[int, int] | None:
+        """(start, end) in the document's plain text of a mouse selection of
+        this view, without the spaces at its ends; None when it holds no text."""
+        if self.document is None or not self.document.blocks:
+            return None
+        plain = self._plain_text()
+        start = 0 if selection.start is None else self._offset_at(selection.start.y, selection.start.x)
+        end = len(plain) if selection.end is None else self._offset_at(selection.end.y, selection.end.x)
+        start, end = sorted((max(0, min(start, len(plain))), max(0, min(end, len(plain)))))
+        while start < end and plain[start].isspace():
+            start += 1
+        while end > start and plain[end - 1].isspace():
+            end -= 1
+        return (start, end) if start < end else None
+
+    def mouse_range(self) -> tuple[int, int] | None:
+        """(start, end) of the text selected with the mouse, if any."""
+        selection = self.text_selection if self.is_attached else None
+        return self.range_of(selection) if selection is not None else None
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected text for copying: the document's own text."""
+        if self.document is None:
+            x0 = self._left(self._content_width()) + GUTTER
+            rows = [" " * x0 + self._row(index)[0].plain for index in range(self._height)]
+            return selection.extract("\n".join(rows)), "\n"
+        span = self.range_of(selection)
+        if span is None:
+            return None
+        return self._plain_text()[span[0]:span[1]], "\n"
 
     # -- cursor ------------------------------------------------------------
     def validate_cursor(self, value: int) -> int:
@@ -611,12 +1100,18 @@ class ReaderView(ScrollView, can_focus=True):
             self.scroll_to(y=max(0, target), animate=False, immediate=True)
 
     def action_cursor_down(self) -> None:
+        if self.selection is not None:
+            self._extend_selection()
+            return
         if self.cursor >= len(self.blocks) - 1:
             self.scroll_to(y=self.scroll_offset.y + 3, animate=False, immediate=True)
             return
         self.cursor += 1
 
     def action_cursor_up(self) -> None:
+        if self.selection is not None:
+            self._shrink_selection()
+            return
         if self.cursor == 0:
             self.scroll_to(y=0, animate=False, immediate=True)
             return
@@ -627,14 +1122,12 @@ class ReaderView(ScrollView, can_focus=True):
         self.cursor = 0
 
     def action_cursor_bottom(self) -> None:
-        self.scroll_to(y=max(0, len(self._lines) - self._viewport_height()), animate=False, immediate=True)
+        self.scroll_to(y=max(0, self._height - self._viewport_height()), animate=False, immediate=True)
         self._set_cursor_quietly(len(self.blocks) - 1)
 
     def _first_block_from(self, line: int) -> int | None:
-        for block, first in enumerate(self._block_first_line):
-            if first >= line:
-                return block
-        return None
+        block = bisect.bisect_left(self._block_first_line, line)
+        return block if block < len(self._block_first_line) else None
 
     def _set_cursor_quietly(self, block: int) -> None:
         """Move the cursor without scrolling (paging chooses the scroll)."""
@@ -646,7 +1139,7 @@ class ReaderView(ScrollView, can_focus=True):
 
     def action_page_down(self) -> None:
         height = self._viewport_height()
-        top = min(int(self.scroll_offset.y) + max(1, height - 2), max(0, len(self._lines) - height))
+        top = min(int(self.scroll_offset.y) + max(1, height - 2), max(0, self._height - height))
         self.scroll_to(y=top, animate=False, immediate=True)
         block = self._first_block_from(top)
         if block is not None:
@@ -726,76 +1219,125 @@ class ReaderView(ScrollView, can_focus=True):
         self._jump(-1)
 
     def on_click(self, event: events.Click) -> None:
+        if self.text_selection is not None:
+            return  # the end of a mouse selection: the cursor stays where it is
         index = int(self.scroll_offset.y) + event.y
-        if 0 <= index < len(self._lines) and self._lines[index].block is not None:
-            self.cursor = self._lines[index].block
+        if 0 <= index < self._height:
+            block = self._chunk_at(index).block
+            if block is not None:
+                self.cursor = block
 
-    # -- selection -----------------------------------------------------------
+    # -- keyboard selection ----------------------------------------------------
+    def _sentences_of(self, block: int) -> list[tuple[int, int]]:
+        found = self._sentences.get(block)
+        if found is None:
+            blocks = self.blocks
+            found = sentences(blocks[block].text) if 0 <= block < len(blocks) else []
+            self._sentences[block] = found
+        return found
+
+    def _selectable(self, block: int) -> int:
+        """How many sentences ``block`` can add to a selection (images and
+        preformatted text end one)."""
+        blocks = self.blocks
+        if not 0 <= block < len(blocks) or blocks[block].kind in (IMAGE, PRE):
+            return 0
+        return len(self._sentences_of(block))
+
     def selection_range(self) -> tuple[int, int] | None:
         """(start, end) of the selected sentences in the document's plain text."""
         if self.selection is None or self.document is None:
             return None
         first_block, first, last_block, last = self.selection
-        offsets = self.document.block_offsets()
+        offsets = self._offsets
         if not (0 <= first_block <= last_block < len(offsets)):
             return None
-        head = sentences(self.document.blocks[first_block].text)
-        tail = sentences(self.document.blocks[last_block].text)
+        head = self._sentences_of(first_block)
+        tail = self._sentences_of(last_block)
         if not head or not tail or first >= len(head) or last >= len(tail):
             return None
         return offsets[first_block][0] + head[first][0], offsets[last_block][0] + tail[last][1]
 
-    def _forget_selection(self) -> None:
-        if self.selection is not None:
-            for block in range(self.selection[0], self.selection[2] + 1):
-                self._block_cache.pop(block, None)
-
     def clear_selection(self) -> None:
         if self.selection is not None:
-            self._forget_selection()
             self.selection = None
             self._relayout()
 
+    def _set_selection(self, selection: tuple[int, int, int, int]) -> None:
+        self.selection = selection
+        self._relayout()
+        if selection[2] != self.cursor:
+            self._set_cursor_quietly(selection[2])  # the cursor follows the selection's end
+        self._scroll_selection_end_into_view()
+
+    def _scroll_selection_end_into_view(self) -> None:
+        span = self.selection_range()
+        if span is None or self.selection is None:
+            return
+        block = self.selection[2]
+        if not 0 <= block < len(self._block_first_line):
+            return
+        chunk = self._chunk_at(self._block_first_line[block])
+        if chunk.shape is None:
+            return
+        shape = chunk.shape
+        marked = shape.to_marked(shape.base.to_drawn(span[1] - self._offsets[block][0], at_end=True))
+        line = chunk.first + max(0, bisect.bisect_right(shape.starts, max(0, marked - 1)) - 1)
+        top, height = int(self.scroll_offset.y), self._viewport_height()
+        if height <= 0:
+            return
+        if line >= top + height:
+            self.scroll_to(y=line - height + 2, animate=False, immediate=True)
+        elif line < top:
+            self.scroll_to(y=max(0, line - 1), animate=False, immediate=True)
+
     def action_select_sentence(self) -> None:
-        """Select the first sentence of the paragraph, then extend sentence by
-        sentence, on into the next paragraph."""
+        """Select the paragraph's first sentence; again: one more sentence, on
+        into the next paragraph (like j while there is a selection)."""
         if self.document is None or not self.document.blocks:
             self.app.bell()
             return
-        blocks = self.document.blocks
         block = self.cursor
-        parts = sentences(blocks[block].text) if block < len(blocks) else []
-        if not parts:
+        if self.selection is not None and self.selection[2] == block:
+            self._extend_selection()
+            return
+        if not self._sentences_of(block):
             self.app.bell()
             return
-        self._forget_selection()
-        if self.selection is None or self.selection[2] != block:
-            self.selection = (block, 0, block, 0)
-        elif self.selection[3] + 1 < len(parts):
-            self.selection = (*self.selection[:3], self.selection[3] + 1)
+        if self.is_attached and self.text_selection is not None:
+            self.screen.clear_selection()
+        self._set_selection((block, 0, block, 0))
+
+    def _extend_selection(self) -> None:
+        """The selection takes in the next sentence (crossing into the next paragraph)."""
+        assert self.selection is not None
+        first_block, first, block, last = self.selection
+        if last + 1 < len(self._sentences_of(block)):
+            self._set_selection((first_block, first, block, last + 1))
+        elif self._selectable(block + 1):
+            self._set_selection((first_block, first, block + 1, 0))
         else:
-            following = block + 1
-            if following >= len(blocks) or blocks[following].kind in (IMAGE, PRE) \
-                    or not sentences(blocks[following].text):
-                self.app.bell()
-                return
-            self.selection = (self.selection[0], self.selection[1], following, 0)
-            self._forget_selection()
-            self._relayout()
-            self._set_cursor_quietly(following)
-            self._scroll_cursor_into_view()
-            return
-        self._forget_selection()
-        self._relayout()
+            self.app.bell()
+
+    def _shrink_selection(self) -> None:
+        """The selection gives back its last sentence; its first one stays."""
+        assert self.selection is not None
+        first_block, first, block, last = self.selection
+        if (block, last) <= (first_block, first):
+            self.app.bell()
+        elif last > 0:
+            self._set_selection((first_block, first, block, last - 1))
+        else:
+            previous = block - 1
+            self._set_selection((first_block, first, previous, max(0, len(self._sentences_of(previous)) - 1)))
 
     # -- helpers for the screen ----------------------------------------------
     def current_range(self) -> tuple[int, int] | None:
         """(start, end) of the cursor block in the document's plain text."""
         if self.document is None or not self.document.blocks:
             return None
-        offsets = self.document.block_offsets()
-        if 0 <= self.cursor < len(offsets):
-            return offsets[self.cursor]
+        if 0 <= self.cursor < len(self._offsets):
+            return self._offsets[self.cursor]
         return None
 
     def annotations_in_current(self) -> list[Annotation]:
