@@ -191,3 +191,21 @@ async def test_a_long_article_draws_what_it_counted(tmp_path):
         assert painted == [line.strip() for line in first[top:top + height]]
         assert any(line.startswith(f"[{len(document.links)}] https://coast.example/") for line in painted)
     services.close()
+
+
+@pytest.mark.parametrize("width", [50, 100])
+async def test_reading_width_from_config_caps_the_column(tmp_path, width):
+    services = Services.open(tmp_path / "lib.sqlite3")
+    document = extract_document(PAGE, "https://coast.example/tides")
+    library = services.library
+    library.add_story(library.saved_source_id(), url="https://coast.example/tides",
+                      title=document.title, document=document)
+    app = BroadsheetApp(services, Config(reading_width=width), clock=lambda: NOW)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        lines = [line[2:].rstrip() for line in app.screen.query_one(ReaderView).line_texts()]
+    services.close()
+    longest = max(len(line) for line in lines)
+    assert width - 12 <= longest <= width

@@ -585,10 +585,12 @@ class ReaderView(ScrollView, can_focus=True):
         self.virtual_size = Size(0, self._height)
         self.refresh()
 
-    @staticmethod
-    def _column_for(width: int) -> int:
-        """The reading column: at most READING_WIDTH, centred in the view."""
-        return max(10, min(READING_WIDTH, width - GUTTER - 1))
+    def _column_for(self, width: int) -> int:
+        """The reading column: at most the configured reading width (config.toml's
+        ``reading_width``, else READING_WIDTH), centred in the view."""
+        config = getattr(self.app, "config", None) if self.is_attached else None
+        wanted = getattr(config, "reading_width", READING_WIDTH) or READING_WIDTH
+        return max(10, min(wanted, width - GUTTER - 1))
 
     def _style(self, name: str) -> Style:
         # get_component_rich_style(name, partial=True), without also working out
