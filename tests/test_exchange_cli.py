@@ -89,7 +89,12 @@ def test_w3c_and_markdown_exports(cli, http_server, tmp_path):
     assert collection["type"] == "AnnotationCollection" and collection["total"] == 1
     (annotation,) = collection["first"]["items"]
     assert annotation["motivation"] == "commenting"
-    assert annotation["target"]["source"] == http_server.url("/story")
+    (target,) = annotation["target"]
+    assert target["source"] == http_server.url("/story")
+    assert annotation["body"] == [{"type": "TextualBody", "value": "Go.", "format": "text/markdown"},
+                                  {"type": "TextualBody", "purpose": "tagging", "value": "harbour"}]
+    quote, position = target["selector"]
+    assert quote["exact"] == "public meeting" and position["end"] - position["start"] == len("public meeting")
     vault = tmp_path / "vault"
     code, out, err = cli("l.sqlite3", "export", "--format", "markdown", "-o", str(vault))
     assert code == 0 and "Wrote 1 Markdown file" in err

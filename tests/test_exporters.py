@@ -651,11 +651,13 @@ def test_w3c_annotation_fields(filled):
 
     item = items[f"urn:uuid:{noted['uuid']}"]
     assert item["type"] == "Annotation" and item["motivation"] == "commenting"
-    assert item["body"] == [{"type": "TextualBody", "value": noted["note"],
-                             "format": "text/plain", "purpose": "commenting"}]
+    # the note: exactly one TextualBody, Markdown as in Hypothesis
+    assert item["body"] == [{"type": "TextualBody", "value": noted["note"], "format": "text/markdown"}]
+    assert "creator" not in item  # no accounts: the W3C SHOULD is left out
     assert item["created"].endswith("Z") and item["modified"].endswith("Z")
     assert parse_iso(item["created"]) == parse_iso(noted["created"]).replace(microsecond=0)
-    target = item["target"]
+    (target,) = item["target"]
+    assert target["type"] == "SpecificResource"
     assert target["source"] == stories[daring[0]]["url"]
     quote, position = target["selector"]
     assert quote == {"type": "TextQuoteSelector", "exact": noted["exact"],
@@ -678,8 +680,8 @@ def test_w3c_highlight_without_note_or_tags_has_no_body(library):
     (item,) = export_w3c(data)["first"]["items"]
     assert "body" not in item and item["motivation"] == "highlighting"
     # A story without an address is named by a stable URN.
-    source = item["target"]["source"]
-    assert source.startswith("urn:uuid:") and source == export_w3c(data)["first"]["items"][0]["target"]["source"]
+    source = item["target"][0]["source"]
+    assert source.startswith("urn:uuid:") and source == export_w3c(data)["first"]["items"][0]["target"][0]["source"]
     assert annotation_must_problems(item, embedded=True) == []
 
 
@@ -690,7 +692,8 @@ def test_w3c_orphaned_highlight_keeps_only_its_quote(filled):
     story["annotations"][0]["orphaned"] = True
     item = next(i for i in export_w3c(data)["first"]["items"]
                 if i["id"] == f"urn:uuid:{story['annotations'][0]['uuid']}")
-    assert [s["type"] for s in item["target"]["selector"]] == ["TextQuoteSelector"]
+    (target,) = item["target"]
+    assert [s["type"] for s in target["selector"]] == ["TextQuoteSelector"]
 
 
 def test_w3c_json_round_trip_is_stable(filled):
@@ -718,14 +721,278 @@ def test_w3c_shapes_match_the_w3c_samples(filled):
     sample_tag = samples["anno18.json"]["body"][0]
     textual_keys = set(samples["anno5.json"]["body"]) | set(samples["anno7.json"]["body"]) | {"purpose"}
     for item in page["items"]:
-        assert set(item["target"]) - {"type"} == set(samples["anno26.json"]["target"])
-        assert set(item["target"]["selector"][0]) <= set(sample_quote)
+        for target in item["target"]:
+            assert set(target) - {"type"} == set(samples["anno26.json"]["target"])
+            assert set(target["selector"][0]) <= set(sample_quote)
+            # Hypothesis reads a list of typed selectors under the target's "selector".
+            assert all("type" in s for s in target["selector"])
         for body in item.get("body", []):
             assert set(body) <= textual_keys
-            if body["purpose"] == "tagging":
+            if body.get("purpose") == "tagging":
                 assert set(body) == set(sample_tag)
-        # Hypothesis reads a list of typed selectors under the target's "selector".
-        assert all("type" in s for s in item["target"]["selector"])
+
+
+# -- Hypothesis ----------------------------------------------------------------------
+#
+# Transcriptions of the Hypothesis server's (hypothesis/h) own schemas, as
+# Python dicts in JSON Schema form:
+#
+# * H_SELECTOR_SCHEMAS: docs/_extra/api-reference/schemas/annotation.yaml,
+#   ``Annotation.properties.target.items.properties.selector.items.oneOf``.
+#   The YAML writes properties in shorthand (``exact: string``), written out
+#   here as ``{"type": "string"}``; its branches are told apart only by their
+#   ``description`` (several have the same shape, so ``oneOf`` can't tell
+#   Text Position from Data Position), so here they are keyed by the selector
+#   type each describes.
+# * H_TARGET_SCHEMA: the same file, ``Annotation.properties.target``.
+# * H_CREATE_SCHEMA: h/schemas/annotation.py, ``AnnotationSchema.schema`` (the
+#   JSON schema ``CreateAnnotationSchema.validate`` applies to a POSTed
+#   annotation; its selector schema is ``SELECTOR_SCHEMA``), the fields a
+#   create payload of ours uses.  ``CreateAnnotationSchema.validate`` then
+#   also requires a non-blank ``uri`` and keeps only the first target's
+#   selectors (``_target_selectors``).
+# * H_BODY_SHAPES: h/presenters/annotation_jsonld.py,
+#   ``AnnotationJSONLDPresenter._bodies`` — the bodies Hypothesis itself emits.
+
+_STR = {"type": "string"}
+_NUM = {"type": "number"}
+H_SELECTOR_SCHEMAS: dict[str, dict] = {
+    "FragmentSelector": {"type": "object", "required": ["type", "value", "conformsTo"],
+                         "properties": {"type": _STR, "value": _STR, "conformsTo": _STR}},
+    "CssSelector": {"type": "object", "required": ["type", "value"],
+                    "properties": {"type": _STR, "value": _STR}},
+    "XPathSelector": {"type": "object", "required": ["type", "value"],
+                      "properties": {"type": _STR, "value": _STR}},
+    "TextQuoteSelector": {"type": "object", "required": ["type", "exact"],
+                          "properties": {"type": _STR, "exact": _STR, "prefix": _STR, "suffix": _STR}},
+    "TextPositionSelector": {"type": "object", "required": ["type", "start", "end"],
+                             "properties": {"type": _STR, "start": _NUM, "end": _NUM}},
+    "DataPositionSelector": {"type": "object", "required": ["type", "start", "end"],
+                             "properties": {"type": _STR, "start": _NUM, "end": _NUM}},
+    "SvgSelector": {"type": "object", "required": ["type", "value"],
+                    "properties": {"type": _STR, "value": _STR}},
+    "RangeSelector": {"type": "object",
+                      "required": ["type", "startContainer", "endContainer", "startOffset", "endOffset"],
+                      "properties": {"type": _STR, "startContainer": _STR, "endContainer": _STR,
+                                     "startOffset": _NUM, "endOffset": _NUM}},
+    "EPUBContentSelector": {"type": "object", "required": ["type", "url"],
+                            "properties": {"type": _STR, "url": _STR, "cfi": _STR, "title": _STR}},
+    "PageSelector": {"type": "object", "required": ["type", "index"],
+                     "properties": {"type": _STR, "index": _NUM, "label": _STR}},
+}
+H_TARGET_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "source": {"type": "string", "format": "uri"},
+            "selector": {"type": "array", "items": {"selectorByType": H_SELECTOR_SCHEMAS}},
+        },
+    },
+}
+_H_SELECTOR_SCHEMA = {  # h/schemas/annotation.py SELECTOR_SCHEMA
+    "type": "array",
+    "items": {"type": "object", "properties": {"type": {"type": "string"}}, "required": ["type"]},
+}
+H_CREATE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "references": {"type": "array", "items": {"type": "string"}},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "target": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"selector": _H_SELECTOR_SCHEMA}},
+        },
+        "text": {"type": "string"},
+        "uri": {"type": "string"},
+    },
+}
+H_BODY_SHAPES = {
+    "text": {"type": "object", "required": ["type", "value", "format"], "additionalProperties": False,
+             "properties": {"type": {"enum": ["TextualBody"]}, "value": _STR,
+                            "format": {"enum": ["text/markdown"]}}},
+    "tag": {"type": "object", "required": ["type", "value", "purpose"], "additionalProperties": False,
+            "properties": {"type": {"enum": ["TextualBody"]}, "value": _STR,
+                           "purpose": {"enum": ["tagging"]}}},
+}
+
+_JSON_TYPES = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+}
+
+
+def schema_problems(value: Any, schema: dict, where: str = "$") -> list[str]:
+    """The JSON Schema subset the schemas above use: type, enum, format uri,
+    required, properties, additionalProperties false, items, and
+    ``selectorByType`` (pick the schema by the object's ``type``)."""
+    problems: list[str] = []
+    if "type" in schema and not _JSON_TYPES[schema["type"]](value):
+        return [f"{where}: {value!r} is not of type {schema['type']}"]
+    if "enum" in schema and value not in schema["enum"]:
+        problems.append(f"{where}: {value!r} is not one of {schema['enum']}")
+    if schema.get("format") == "uri" and not _is_iri(value):
+        problems.append(f"{where}: {value!r} is not a URI")
+    if "selectorByType" in schema:
+        by_type = schema["selectorByType"]
+        kind = value.get("type") if isinstance(value, dict) else None
+        if kind not in by_type:
+            return [f"{where}: {kind!r} is not a selector type Hypothesis knows"]
+        return schema_problems(value, by_type[kind], f"{where}<{kind}>")
+    if isinstance(value, dict):
+        for key in schema.get("required", ()):
+            if key not in value:
+                problems.append(f"{where}: {key!r} is a required property")
+        properties = schema.get("properties", {})
+        for key, item in value.items():
+            if key in properties:
+                problems += schema_problems(item, properties[key], f"{where}.{key}")
+            elif schema.get("additionalProperties") is False:
+                problems.append(f"{where}: additional property {key!r}")
+    if isinstance(value, list) and "items" in schema:
+        for n, item in enumerate(value):
+            problems += schema_problems(item, schema["items"], f"{where}[{n}]")
+    return problems
+
+
+def test_hypothesis_schema_transcription_rejects_what_h_rejects():
+    good = [{"source": "https://example.org/a", "selector": [
+        {"type": "TextQuoteSelector", "exact": "x", "prefix": "", "suffix": "y"},
+        {"type": "TextPositionSelector", "start": 3, "end": 4}]}]
+    assert schema_problems(good, H_TARGET_SCHEMA) == []
+    broken = {
+        "no exact": [{"source": "https://e.org/", "selector": [{"type": "TextQuoteSelector"}]}],
+        "string start": [{"source": "https://e.org/", "selector": [
+            {"type": "TextPositionSelector", "start": "3", "end": 4}]}],
+        "no end": [{"source": "https://e.org/", "selector": [{"type": "TextPositionSelector", "start": 3}]}],
+        "numeric prefix": [{"source": "https://e.org/", "selector": [
+            {"type": "TextQuoteSelector", "exact": "x", "prefix": 5}]}],
+        "W3C range": [{"source": "https://e.org/", "selector": [
+            {"type": "RangeSelector", "startSelector": {}, "endSelector": {}}]}],
+        "untyped": [{"source": "https://e.org/", "selector": [{"exact": "x"}]}],
+        "one target": {"source": "https://e.org/", "selector": []},
+        "source": [{"source": "not a uri", "selector": []}],
+    }
+    for name, target in broken.items():
+        assert schema_problems(target, H_TARGET_SCHEMA), name
+    assert schema_problems({"uri": "u", "tags": "a,b"}, H_CREATE_SCHEMA)
+    assert schema_problems({"uri": "u", "target": [{"selector": [{"exact": "x"}]}]}, H_CREATE_SCHEMA)
+    assert schema_problems({"type": "TextualBody", "value": "v", "format": "text/plain"}, H_BODY_SHAPES["text"])
+    assert schema_problems({"type": "TextualBody", "value": "v", "format": "text/markdown",
+                            "purpose": "commenting"}, H_BODY_SHAPES["text"])
+
+
+@pytest.fixture
+def for_hypothesis(filled):
+    """The filled library plus a saved story without an address, highlighted
+    at the very start of its text (an empty prefix) with a Markdown note."""
+    lib, daring, slovak = filled
+    story_id = _saved_story(lib, "No address", "Opening words of a saved story, and then more.", None)
+    text = lib.document(story_id).plain_text()
+    lib.add_annotation(story_id, *build_selectors(text, 0, len("Opening words")),
+                       note="*Markdown* stays as typed:\n- one\n- two")
+    lib.set_tags(story_id, ["saved", "ünïcode tag"])
+    return lib, daring, story_id
+
+
+def _stored_annotations(lib: Library) -> dict[str, tuple[dict, dict]]:
+    data = lib.export_all()
+    return {f"urn:uuid:{a['uuid']}": (a, s) for s in data["stories"] for a in s["annotations"]}
+
+
+def test_w3c_items_meet_hypothesis_schemas(for_hypothesis):
+    lib, _, _ = for_hypothesis
+    stored = _stored_annotations(lib)
+    items = export_w3c(lib.export_all())["first"]["items"]
+    assert len(items) == len(stored) == 3
+    for item in items:
+        annotation, story = stored[item["id"]]
+        assert annotation_must_problems(item, embedded=True) == []
+        # one target (h keeps only the first), meeting h's target and selector schemas
+        assert len(item["target"]) == 1
+        assert schema_problems(item["target"], H_TARGET_SCHEMA) == [], item["target"]
+        selectors = {s["type"]: s for s in item["target"][0]["selector"]}
+        assert set(selectors) == {"TextQuoteSelector", "TextPositionSelector"}
+        quote, position = selectors["TextQuoteSelector"], selectors["TextPositionSelector"]
+        assert all(isinstance(quote[k], str) for k in ("exact", "prefix", "suffix"))
+        assert all(type(position[k]) is int for k in ("start", "end"))
+        # bodies as Hypothesis presents them: at most one Markdown text body, first, then tags
+        bodies = item.get("body", [])
+        texts = [b for b in bodies if b.get("purpose") != "tagging"]
+        tags = [b for b in bodies if b.get("purpose") == "tagging"]
+        assert bodies == texts + tags and len(texts) == (1 if annotation["note"] else 0)
+        for body in texts:
+            assert schema_problems(body, H_BODY_SHAPES["text"]) == []
+        for body in tags:
+            assert schema_problems(body, H_BODY_SHAPES["tag"]) == []
+        assert item["motivation"] == ("commenting" if annotation["note"] else "highlighting")
+    # the story without an address: a URN, with the empty prefix kept as a string
+    start = next(i for i in items if i["target"][0]["selector"][0]["exact"] == "Opening words")
+    assert start["target"][0]["source"].startswith("urn:uuid:")
+    assert start["target"][0]["selector"][0]["prefix"] == ""
+
+
+def to_hypothesis_create(item: dict) -> dict:
+    """An exported annotation as the payload of Hypothesis's create call
+    (POST /api/annotations): uri, text, tags, target: [{source, selector}]."""
+    (target,) = item["target"]
+    bodies = item.get("body", [])
+    texts = [b["value"] for b in bodies if b.get("purpose") != "tagging"]
+    return {
+        "uri": target["source"],
+        "text": texts[0] if texts else "",
+        "tags": [b["value"] for b in bodies if b.get("purpose") == "tagging"],
+        "target": [{"source": target["source"], "selector": target["selector"]}],
+    }
+
+
+def h_create_appstruct(payload: dict) -> dict:
+    """What h/schemas/annotation.py ``CreateAnnotationSchema.validate`` keeps
+    of a payload (after its JSON schema check), as a test oracle."""
+    problems = schema_problems(payload, H_CREATE_SCHEMA)
+    if problems:
+        raise ValueError(problems)
+    uri = payload.get("uri", "").strip()
+    if not uri:
+        raise ValueError("uri: 'uri' is a required property")
+    targets = payload.get("target") or []
+    return {
+        "target_uri": uri,
+        "text": payload.get("text", ""),
+        "tags": payload.get("tags", []),
+        "target_selectors": targets[0]["selector"] if targets and "selector" in targets[0] else [],
+    }
+
+
+def test_w3c_to_hypothesis_create_payload_loses_nothing(for_hypothesis):
+    lib, daring, saved = for_hypothesis
+    stored = _stored_annotations(lib)
+    for item in export_w3c(lib.export_all())["first"]["items"]:
+        annotation, story = stored[item["id"]]
+        kept = h_create_appstruct(to_hypothesis_create(item))
+        assert kept["target_uri"] == item["target"][0]["source"]
+        if story["url"]:
+            assert kept["target_uri"] == story["url"]
+        assert kept["text"] == annotation["note"]
+        assert kept["tags"] == story["tags"]
+        quote = next(s for s in kept["target_selectors"] if s["type"] == "TextQuoteSelector")
+        position = next(s for s in kept["target_selectors"] if s["type"] == "TextPositionSelector")
+        assert (quote["exact"], quote["prefix"], quote["suffix"]) == (
+            annotation["exact"], annotation["prefix"], annotation["suffix"])
+        assert (position["start"], position["end"]) == (annotation["start"], annotation["end"])
+        text = lib.document(story["id"]).plain_text()
+        assert text[position["start"]:position["end"]] == quote["exact"]
+        assert text[:position["start"]].endswith(quote["prefix"])
+        assert text[position["end"]:].startswith(quote["suffix"])
+    # the library had what the checks above need: notes (one of them
+    # Markdown on several lines), a highlight without a note, tags
+    notes = {a["note"] for a, _ in stored.values()}
+    assert "*Markdown* stays as typed:\n- one\n- two" in notes and "" in notes
+    assert any(s["tags"] and not a["note"] for a, s in stored.values())
 
 
 # -- OPML ------------------------------------------------------------------------------

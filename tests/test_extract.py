@@ -311,6 +311,43 @@ def test_blocks_have_kinds_levels_ordinals_and_styles():
     assert "Photo:" not in doc.plain_text()  # the figcaption
 
 
+def test_small_data_tables_in_the_article_are_kept_in_place():
+    html = page("small-tables.html")
+    # readability on its own drops both tables: their text is under its 25-character minimum
+    from readability import Document as Readability
+
+    plain = lxml.html.fragment_fromstring(Readability(html).summary(html_partial=True)).text_content()
+    assert "The home side went ahead" in plain and "Ridge" in plain
+    assert "Port" not in plain and "38 mm" not in plain
+
+    doc = extract_document(html, "https://valley.example/sport/harbour")
+    rows = [b.text for b in doc.blocks if b.kind == TABLE_ROW]
+    assert rows == ["Club | Pts", "Port | 31", "Ridge | 29", "Day | Rain", "Fri | 38 mm", "Sat | 9 mm"]
+    # each table stays between the paragraphs around it on the page
+    starts = [b.text[:20] for b in doc.blocks]
+    assert starts[starts.index("Club | Pts") - 1] == "The home side went a"
+    assert starts[starts.index("Ridge | 29") + 1] == "Ridge Rovers stay tw"
+    assert starts[starts.index("Day | Rain") - 1] == "The league's grounds"
+    assert starts[starts.index("Sat | 9 mm") + 1] == "Clubs whose grounds "
+    # tables of links beside and below the article stay out
+    text = doc.plain_text()
+    for chrome in ("Ridge win again", "Cup draw", "About", "Privacy"):
+        assert chrome not in text
+
+
+def test_layout_and_data_tables_are_told_apart():
+    from broadsheet.extract.blocks import is_layout_table
+
+    def table(html: str):
+        return lxml.html.fragment_fromstring(html)
+
+    assert is_layout_table(table("<table><tr><td><p>a paragraph</p></td></tr></table>"))
+    assert is_layout_table(table("<table><tr><td>x</td><td><span><div>deep</div></span></td></tr></table>"))
+    assert is_layout_table(table("<table><tr><td><table><tr><td>1</td></tr></table></td></tr></table>"))
+    assert not is_layout_table(table("<table><caption><p>Figures</p></caption><tr><td>1</td><td>2</td></tr></table>"))
+    assert not is_layout_table(table("<table><tr><th>a</th><td><b>1</b> <a href='/x'>2</a></td></tr></table>"))
+
+
 def test_whitespace_collapsed_and_adjacent_spans_merged():
     doc = document_from_fragment("<p>  one\n\t two <em>three</em><em> four</em>\n five  </p><pre>  a\n    b</pre>")
     para = doc.blocks[0]

@@ -1,14 +1,24 @@
 """W3C Web Annotation export: one ``AnnotationCollection`` in JSON-LD.
 
 Input is the plain-data dict of ``Library.export_all()``.  The collection
-embeds its single ``AnnotationPage`` as ``first``; each highlight is an
-``Annotation`` whose target is the story's address refined by a
-``TextQuoteSelector`` and (unless the highlight is orphaned, when its old
-position no longer means anything) a ``TextPositionSelector``.  A note is a
-``TextualBody`` with purpose ``commenting``; each story tag is a
-``TextualBody`` with purpose ``tagging``.  This is also the shape Hypothesis
-reads: selectors with a ``type``, quote selectors with ``exact``/``prefix``/
-``suffix`` and position selectors with ``start``/``end``.
+embeds its single ``AnnotationPage`` as ``first``.  Each highlight is an
+``Annotation`` in the shape Hypothesis itself presents annotations as
+JSON-LD, so that it meets the W3C model and reads as a Hypothesis
+annotation too:
+
+- ``body``: the note, when there is one, as exactly one ``TextualBody``
+  with ``format`` ``text/markdown`` (a Hypothesis annotation's text is
+  Markdown), then one ``TextualBody`` with purpose ``tagging`` per story
+  tag.  A highlight without a note has no text body (motivation
+  ``highlighting``); without tags either it has no ``body`` at all.
+- ``target``: a list of one ``SpecificResource`` whose ``source`` is the
+  story's address and whose ``selector`` is a list: a
+  ``TextQuoteSelector`` (``exact``, ``prefix``, ``suffix``: strings) and,
+  unless the highlight is orphaned (its old position no longer means
+  anything), a ``TextPositionSelector`` (``start``, ``end``: integers,
+  offsets in the story's plain text).
+- No ``creator``: broadsheet has no accounts (the W3C model says SHOULD,
+  not MUST).
 
 The output is deterministic: the same library gives the same JSON, and the
 collection's id is derived from the annotations it holds.
@@ -30,6 +40,7 @@ CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 # A fixed namespace for the name-based (version 5) UUIDs made here.
 NAMESPACE = uuidlib.uuid5(uuidlib.NAMESPACE_URL, "https://broadsheet.invalid/ns/w3c-export")
 COLLECTION_LABEL = "broadsheet highlights"
+NOTE_FORMAT = "text/markdown"
 
 _URI_SAFE = "!#$&'()*+,/:;=?@[]~-._%"
 
@@ -68,10 +79,10 @@ def _selectors(annotation: Mapping[str, Any]) -> list[dict[str, Any]]:
     quote_selector: dict[str, Any] = {
         "type": "TextQuoteSelector",
         "exact": str(annotation.get("exact") or ""),
+        # always present, empty at the start or end of the text
+        "prefix": str(annotation.get("prefix") or ""),
+        "suffix": str(annotation.get("suffix") or ""),
     }
-    for key in ("prefix", "suffix"):
-        if annotation.get(key):
-            quote_selector[key] = str(annotation[key])
     selectors = [quote_selector]
     start, end = annotation.get("start"), annotation.get("end")
     if (
@@ -90,12 +101,7 @@ def annotation_to_w3c(annotation: Mapping[str, Any], story: Mapping[str, Any]) -
     note = clean(annotation.get("note") or "").strip()
     bodies: list[dict[str, Any]] = []
     if note:
-        bodies.append({
-            "type": "TextualBody",
-            "value": note,
-            "format": "text/plain",
-            "purpose": "commenting",
-        })
+        bodies.append({"type": "TextualBody", "value": note, "format": NOTE_FORMAT})
     for tag in story.get("tags") or ():
         tag = clean_line(tag)
         if tag:
@@ -116,11 +122,11 @@ def annotation_to_w3c(annotation: Mapping[str, Any], story: Mapping[str, Any]) -
         result["modified"] = modified
     if bodies:
         result["body"] = bodies
-    result["target"] = {
+    result["target"] = [{
         "type": "SpecificResource",
         "source": source_iri(story),
         "selector": _selectors(annotation),
-    }
+    }]
     return result
 
 

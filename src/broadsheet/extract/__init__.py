@@ -119,9 +119,10 @@ def extract_document(html: str | bytes, url: str | None = None, content_type: st
         return Document(url=absolute_http(url, None))
     meta = extract_metadata(root, url)
     base = _base_url(root, url or meta.url)
-    node = find_article(root)
+    more_rows: dict = {}
+    node = find_article(root, more_rows)
     prune(node)
-    blocks, links, _sources = convert(node, base)
+    blocks, links, _sources = convert(node, base, more_rows=more_rows)
     if not meta.byline:
         meta.byline = clean_byline(byline_from_blocks(blocks))
     titles = meta.title_variants

@@ -53,6 +53,12 @@ _STYLE_OF = {
 }
 _TABLE_LAYOUT_TAGS = ("p", "div", "ul", "ol", "table", "h1", "h2", "h3", "h4", "h5", "h6",
                       "blockquote", "pre")
+# A data table keeps this many rows as TABLE_ROW blocks, and a document
+# this many in all; one more row says how many were left out.  A table of
+# thousands of rows is a data dump, not something read row by row in a
+# terminal, and converting it would take most of the time spent on a page.
+MAX_TABLE_ROWS = 1000
+MAX_DOCUMENT_TABLE_ROWS = 2000
 _LINK_SCHEMES = ("http", "https", "mailto")
 _WHITESPACE = re.compile(r"\s+")
 _NO_DESCRIPTION = frozenset({
@@ -106,10 +112,42 @@ def _tiny(img) -> bool:
     return False
 
 
+def is_layout_table(table) -> bool:
+    """True when a cell of ``table`` holds block content (paragraphs, lists, tables…).
+
+    One pass: libxml2 finds the block elements inside the table, and each
+    element above them is looked at once (elements known to be outside any
+    cell are remembered), so the cost grows with the size of the table.
+    """
+    outside: set = set()
+    for el in table.iterdescendants(*_TABLE_LAYOUT_TAGS):
+        path = [el]
+        for ancestor in el.iterancestors():
+            if ancestor is table or ancestor in outside:
+                break
+            if ancestor.tag in ("td", "th"):
+                return True
+            path.append(ancestor)
+        outside.update(path)
+    return False
+
+
+class _Table:
+    """An open <table>: layout or data, and its row count."""
+
+    __slots__ = ("element", "layout", "rows", "more")
+
+    def __init__(self, element, layout: bool) -> None:
+        self.element = element
+        self.layout = layout
+        self.rows = 0  # rows kept as TABLE_ROW blocks
+        self.more = 0  # rows with text left out after MAX_TABLE_ROWS
+
+
 class _Frame:
     """What an element changed on the way in, undone on the way out."""
 
-    __slots__ = ("style", "link", "block", "list_", "table_row", "inline_sep", "skip")
+    __slots__ = ("style", "link", "block", "list_", "table_row", "table", "inline_sep", "skip")
 
     def __init__(self) -> None:
         self.style: str | None = None
@@ -117,6 +155,7 @@ class _Frame:
         self.block = False
         self.list_ = False
         self.table_row = False
+        self.table = False
         self.inline_sep = False
         self.skip = False
 
@@ -124,8 +163,15 @@ class _Frame:
 class BlockBuilder:
     """Collects blocks and the link list of one document."""
 
-    def __init__(self, base_url: str | None = None, links: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        links: list[str] | None = None,
+        more_rows: dict | None = None,
+    ) -> None:
         self.base_url = base_url
+        # {table element: rows already taken out of it} (see readable.drop_extra_rows)
+        self.more_rows = more_rows or {}
         self.blocks: list[Block] = []
         self.sources: list[object] = []  # the element each block came from
         self.links: list[str] = links if links is not None else []
@@ -141,6 +187,8 @@ class BlockBuilder:
         self._pre_depth = 0
         self._pre_parts: list[str] = []
         self._table_cells: list[list] | None = None
+        self._tables: list[_Table] = []
+        self._table_rows = 0  # TABLE_ROW blocks so far, all tables
         self._source = None
 
     # -- links ---------------------------------------------------------------
@@ -242,20 +290,12 @@ class BlockBuilder:
         self.blocks.append(Block(IMAGE, (Span(alt),) if alt else (), src=src))
         self.sources.append(img)
 
-    def _is_layout_table(self, table) -> bool:
-        for cell in table.iter("td", "th"):
-            for tag in _TABLE_LAYOUT_TAGS:
-                if cell.find(".//" + tag) is not None:
-                    return True
-        return False
-
     def add_element(self, root, skip=None) -> None:
         """Convert ``root`` and everything inside it.
 
         ``skip(element) -> bool`` may reject elements (with their content).
         """
         frames: list[_Frame] = []
-        layout_tables: dict = {}
         walker = etree.iterwalk(root, events=("start", "end"))
         for event, el in walker:
             tag = el.tag
@@ -275,7 +315,7 @@ class BlockBuilder:
                     frame.skip = True
                     walker.skip_subtree()
                     continue
-                self._start(el, tag, frame, layout_tables)
+                self._start(el, tag, frame)
                 if frame.skip:
                     walker.skip_subtree()
                     continue
@@ -288,7 +328,7 @@ class BlockBuilder:
                     self._add_text(el.tail)
         self.flush()
 
-    def _start(self, el, tag: str, frame: _Frame, layout_tables: dict) -> None:
+    def _start(self, el, tag: str, frame: _Frame) -> None:
         if self._pre_depth:
             if tag == "br":
                 self._pre_parts.append("\n")
@@ -382,20 +422,26 @@ class BlockBuilder:
             frame.block = True
             return
         if tag == "table":
-            layout = self._is_layout_table(el)
-            layout_tables[el] = layout
             self.flush()
+            table = _Table(el, is_layout_table(el))
+            table.more = self.more_rows.get(el, 0)
+            self._tables.append(table)
+            frame.table = True
             return
         if tag == "tr":
-            table = next((a for a in el.iterancestors("table")), None)
-            if table is not None and not layout_tables.get(table, True):
-                self.flush()
+            # the innermost open table is the row's table
+            table = self._tables[-1] if self._tables else None
+            self.flush()
+            if table is not None and not table.layout:
+                if table.rows >= MAX_TABLE_ROWS or self._table_rows >= MAX_DOCUMENT_TABLE_ROWS:
+                    if el.text_content().strip():
+                        table.more += 1
+                    frame.skip = True
+                    return
                 self._source = el
                 self._pending_kind = (TABLE_ROW, 0)
                 self._table_cells = []
                 frame.table_row = True
-            else:
-                self.flush()
             return
         if self._context[-1][0] == LIST_ITEM and tag not in ("li",):
             # paragraphs inside a list item stay in the item
@@ -419,9 +465,21 @@ class BlockBuilder:
             return
         if frame.table_row:
             self._parts = _trim_separators(self._parts)
+            count = len(self.blocks)
             self.flush()
             self._pending_kind = None
             self._table_cells = None
+            if len(self.blocks) > count and self._tables:
+                self._tables[-1].rows += 1
+                self._table_rows += 1
+            return
+        if frame.table:
+            self.flush()
+            table = self._tables.pop()
+            if table.more:
+                rows = "row" if table.more == 1 else "rows"
+                self.blocks.append(Block(TABLE_ROW, (Span(f"… {table.more:,} more {rows}"),)))
+                self.sources.append(table.element)
             return
         if frame.list_:
             self.flush()
@@ -444,29 +502,36 @@ class BlockBuilder:
 
 
 def _trim_separators(parts):
-    """Drop empty cells: no ' | ' at either end or twice in a row."""
+    """Drop empty cells: no ' | ' at either end or twice in a row.
+
+    One pass: a separator is kept only when text came since the last kept
+    separator (or the start of the row).
+    """
     out = []
+    has_text = False
     for part in parts:
         if part[0] == " | ":
-            if not out or out[-1][0] == " | " or not "".join(p[0] for p in out).strip():
-                continue
-            # an empty cell: only whitespace since the last separator
-            tail = []
-            for prev in reversed(out):
-                if prev[0] == " | ":
-                    break
-                tail.append(prev[0])
-            if not "".join(tail).strip():
-                continue
+            if not has_text:
+                continue  # an empty cell: only whitespace since the last separator
+            has_text = False
+        elif not has_text and part[0].strip():
+            has_text = True
         out.append(part)
     while out and (out[-1][0] == " | " or not out[-1][0].strip()):
-        if out[-1][0] == " | " or not out[-1][0].strip():
-            out.pop()
+        out.pop()
     return out
 
 
-def convert(root, base_url: str | None = None, skip=None) -> tuple[list[Block], list[str], list[object]]:
-    """Blocks, links and the source element of each block for ``root``."""
-    builder = BlockBuilder(base_url)
+def convert(
+    root, base_url: str | None = None, skip=None, more_rows: dict | None = None
+) -> tuple[list[Block], list[str], list[object]]:
+    """Blocks, links and the source element of each block for ``root``.
+
+    A data table gives at most ``MAX_TABLE_ROWS`` TABLE_ROW blocks (all
+    tables together ``MAX_DOCUMENT_TABLE_ROWS``), then one "… N more rows"
+    row; ``more_rows`` maps table elements to rows already taken out of
+    them, which count among the N.
+    """
+    builder = BlockBuilder(base_url, more_rows=more_rows)
     builder.add_element(root, skip=skip)
     return builder.blocks, builder.links, builder.sources

@@ -17,6 +17,8 @@ from lxml.etree import tounicode
 from readability import Document as _ReadabilityDocument
 from readability.readability import REGEXES as _REGEXES
 
+from .blocks import MAX_DOCUMENT_TABLE_ROWS, MAX_TABLE_ROWS, is_layout_table
+
 _DISPLAY_NONE = _REGEXES["displayNoneRe"]
 
 # readability logs a traceback when it gives up; broadsheet reports
@@ -43,6 +45,7 @@ class _Readability(_ReadabilityDocument):
     """
 
     node = None
+    more_rows: dict = {}
 
     def _parse(self, input):
         doc = copy.deepcopy(input)
@@ -54,6 +57,7 @@ class _Readability(_ReadabilityDocument):
         for elem in list(doc.iter("script", "style", "link")):
             elem.drop_tree()
         doc.resolve_base_href(handle_failures="discard")
+        self.more_rows = drop_extra_rows(doc)
         return doc
 
     def remove_unlikely_candidates(self):
@@ -75,6 +79,36 @@ class _Readability(_ReadabilityDocument):
             ):
                 elem.drop_tree()
 
+    def get_preserved_elements(self, node):
+        """Also keep the small data tables of the article (and their wrappers).
+
+        Readability removes a table whose text is short (under 25
+        characters: a table of figures) with no question of whether it is
+        part of the text; a data table among the article's paragraphs is.
+        Tables of links and tables with chrome names stay readability's call.
+        """
+        allowed = super().get_preserved_elements(node)
+        for table in node.iter("table"):
+            if not _is_data_table(table) or self.class_weight(table) < 0 \
+                    or self.get_link_density(table) > 0.2:
+                continue
+            allowed[table] = True
+            el = table
+            while True:  # wrappers holding nothing but the table
+                parent = el.getparent()
+                if (
+                    parent is None
+                    or parent is node
+                    or len(parent) != 1
+                    or (parent.text or "").strip()
+                    or (el.tail or "").strip()
+                    or self.class_weight(parent) < 0
+                ):
+                    break
+                allowed[parent] = True
+                el = parent
+        return allowed
+
     def get_clean_html(self):  # noqa: D401 - readability's extension point
         self.node = self.html
         # readability only measures this string; the element is what we use
@@ -89,13 +123,85 @@ def _link_text_len(el) -> int:
     return sum(len(" ".join(a.text_content().split())) for a in el.iter("a"))
 
 
-def readability_node(root):
-    """The article element readability picks, or None."""
+def _table_rows(table):
+    """The rows of ``table`` (not of tables inside it), in order."""
+    for child in table:
+        tag = child.tag
+        if tag == "tr":
+            yield child
+        elif tag in ("thead", "tbody", "tfoot"):
+            for row in child:
+                if row.tag == "tr":
+                    yield row
+
+
+_JUDGE_ROWS = 10
+_SMALL_TABLE_ROWS = 30
+
+
+def _is_data_table(table) -> bool:
+    """A small table of data: a few rows of two or more cells, no block content."""
+    if is_layout_table(table):
+        return False
+    rows = 0
+    wide = False
+    for row in _table_rows(table):
+        cells = sum(1 for cell in row if cell.tag in ("td", "th"))
+        if cells and row.text_content().strip():
+            rows += 1
+            wide = wide or cells >= 2
+            if rows > _SMALL_TABLE_ROWS:
+                return False
+    return rows >= 2 and wide
+
+
+def drop_extra_rows(doc) -> dict:
+    """Remove the rows past ``MAX_TABLE_ROWS`` from the big data tables of ``doc``.
+
+    Also the rows past ``MAX_DOCUMENT_TABLE_ROWS`` of all data tables together.
+
+    Readability scores every cell of a table, and the later steps walk every
+    element; for a table of thousands of rows that is most of the work, on
+    rows the blocks converter would leave out anyway.  Returns
+    ``{table: number of removed rows with text}`` for
+    :func:`broadsheet.extract.blocks.convert`, which says how many rows
+    were left out.
+    """
+    removed = {}
+    budget = MAX_DOCUMENT_TABLE_ROWS
+    for table in list(doc.iter("table")):
+        rows = list(_table_rows(table))
+        if len(rows) < 2 or is_layout_table(table):
+            continue
+        # past the document's budget a table keeps a few rows, for
+        # readability to judge it by; the blocks converter leaves them out
+        keep = max(_JUDGE_ROWS, min(MAX_TABLE_ROWS, budget))
+        budget -= min(len(rows), keep)
+        if len(rows) <= keep:
+            continue
+        count = 0
+        for row in rows[keep:]:
+            if row.text_content().strip():
+                count += 1
+            row.getparent().remove(row)  # the row's tail goes with it
+        removed[table] = count
+    return removed
+
+
+def readability_node(root, more_rows: dict | None = None):
+    """The article element readability picks, or None.
+
+    Readability works on a copy of ``root``; when ``more_rows`` is given it
+    receives the rows taken out of that copy's big tables (see
+    :func:`drop_extra_rows`).
+    """
     try:
         finder = _Readability(root)
         finder.summary(html_partial=True)
     except Exception:  # readability raises Unparseable and, on odd trees, anything
         return None
+    if more_rows is not None:
+        more_rows.update(finder.more_rows)
     return finder.node
 
 
@@ -198,9 +304,13 @@ def text_paragraphs(root):
     return out
 
 
-def find_article(root):
-    """The element holding the article (possibly a new element), never None."""
-    node = readability_node(root)
+def find_article(root, more_rows: dict | None = None):
+    """The element holding the article (possibly a new element), never None.
+
+    ``more_rows`` (optional) receives ``{table: rows left out}`` for the big
+    tables whose extra rows were taken out (see :func:`drop_extra_rows`).
+    """
+    node = readability_node(root, more_rows)
     chosen = node
     if node is not None:
         text_len = len(_text(node))
