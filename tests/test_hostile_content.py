@@ -460,3 +460,87 @@ def test_many_items_with_long_authors_stay_fast():
     parsed = parse_feed(rss(items), "http://example.org/")
     assert time.monotonic() - started < 5
     assert len(parsed.items) == 1000 and len(parsed.items[0].author) <= 200
+
+
+# ---------------------------------------------------------------- huge pages
+
+WORDS = "harbour council tram budget river bridge school vote mayor union rail port station water energy".split()
+
+
+def _paragraph(i: int) -> str:
+    words = " ".join(WORDS[(i * 7 + k * 3) % len(WORDS)] for k in range(170))
+    return f"<p>Paragraph {i}: {words}, and more.</p>"
+
+
+def _huge_page(part, size: int = 10_000_000, head: str = "") -> bytes:
+    parts, total, i = [], 0, 0
+    while total < size:
+        parts.append(part(i))
+        total += len(parts[-1])
+        i += 1
+    return (f"<html><head><title>Huge</title>{head}</head><body><article>"
+            + "".join(parts) + "</article></body></html>").encode()
+
+
+def _extract_within_budget(page: bytes):
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.monotonic()
+    document = extract_document(page, "http://example.org/huge")
+    elapsed = time.monotonic() - started
+    grown = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert elapsed < 5, elapsed  # took ~16 s before huge pages were cut to a budget
+    assert grown < 256, grown  # ~380 MB for the page of tables
+    return document
+
+
+def test_ten_megabyte_page_of_paragraphs_is_cut_in_time_and_memory():
+    page = _huge_page(_paragraph)
+    document = _extract_within_budget(page)
+    texts = [b.text for b in document.blocks]
+    assert texts[0].startswith("Paragraph 0: ") and texts[1].startswith("Paragraph 1: ")
+    numbers = [int(t.split(":")[0].split()[1]) for t in texts[:-1]]
+    assert numbers == list(range(len(numbers))) and len(numbers) > 1000  # the first part, in order, whole
+    # the rest is left out, and the article says so
+    assert texts[-1].startswith("… the rest of this very long page (") and texts[-1].endswith(" MB of it) is left out.")
+
+
+def test_ten_megabyte_page_of_tables_is_cut_in_time_and_memory():
+    row = "<tr>" + "".join(f"<td>cell {c}</td>" for c in range(10)) + "</tr>"
+    page = _huge_page(lambda i: _paragraph(i) + "<table>" + row * 50 + "</table>")
+    document = _extract_within_budget(page)
+    text = document.plain_text()
+    assert text.startswith("Paragraph 0: ") and "Paragraph 20: " in text
+    assert any(b.kind == TABLE_ROW and b.text.startswith("cell 0 | cell 1") for b in document.blocks)
+    assert document.blocks[-1].text.startswith("… the rest of this very long page")
+
+
+def test_megabytes_of_scripts_do_not_cut_the_article_after_them():
+    script = "<script>window.__STATE__ = {" + '"k": "<div>x</div>", ' * 400_000 + "};</script>"
+    style = "<style>" + ".a > .b { color: red } " * 100_000 + "</style>"
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Kept headline", "author": {"name": "Ann Writer"}}</script>'
+    svg = "<svg>" + '<path d="M0 0"/>' * 50_000 + "</svg>"
+    paragraphs = "".join(_paragraph(i) for i in range(40))
+    page = (f"<html><head><title>T</title>{ld}{style}</head><body>{script}{svg}"
+            f"<article>{paragraphs}</article></body></html>").encode()
+    assert len(page) > 10_000_000
+    document = _extract_within_budget(page)
+    assert [b.text.split(":")[0] for b in document.blocks] == [f"Paragraph {i}" for i in range(40)]
+    assert document.title == "Kept headline" and document.byline == "Ann Writer"  # JSON-LD is kept
+
+
+def test_two_thousand_nested_divs_around_a_long_article_stay_fast():
+    paragraphs = "".join(_paragraph(i) for i in range(1000))
+    page = "<html><body><article>" + "<div>" * 2_000 + paragraphs + "</div>" * 2_000 + "</article></body></html>"
+    document = _extract_within_budget(page.encode())  # ~11 s when every div's markup was searched
+    assert [b.text.split(":")[0] for b in document.blocks] == [f"Paragraph {i}" for i in range(1000)]
+
+
+def test_unclosed_scripts_and_giant_link_lists_stay_bounded():
+    paragraphs = "".join(_paragraph(i) for i in range(30))
+    for page in (
+        f"<html><body><article>{paragraphs}</article>" + "<script>x = 1;" * 1_000_000 + "</body></html>",
+        f"<html><body><article>{paragraphs}</article><ul>"
+        + "".join(f'<li><a href="/l/{i}">Link number {i}</a></li>' for i in range(200_000)) + "</ul></body></html>",
+    ):
+        document = _extract_within_budget(page.encode())
+        assert document.plain_text().startswith("Paragraph 0: "), document.plain_text()[:200]

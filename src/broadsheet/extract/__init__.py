@@ -1,10 +1,13 @@
 """Clean article text from web pages: bytes and an address in, a Document out.
 
-Pure: no network, no database.  The page is parsed once with lxml;
-readability-lxml finds the article element (with a second opinion when its
-answer is poor); the element becomes blocks with inline spans; filters drop
-the chrome that is left (share rows, related-article lists, promos, comment
-boxes…).  All text passes through :mod:`broadsheet.sanitize`.
+Pure: no network, no database.  A huge page is first cut to a budget
+(:mod:`.limits`); the page is parsed once with lxml; cookie walls and consent
+dialogs are taken out (:mod:`.consent`); readability-lxml finds the article
+element (with a second opinion when its answer is poor); the element becomes
+blocks with inline spans; filters drop the chrome that is left (share rows,
+related-article lists, promos, comment boxes, cookie notices…).  A page that
+was only a consent wall gives a Document without blocks.  All text passes
+through :mod:`broadsheet.sanitize`.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from urllib.parse import urljoin
 import lxml.etree
 import lxml.html
 
-from ..model import IMAGE, Block, Document, Span
+from ..model import IMAGE, PARAGRAPH, Block, Document, Span
 from ..sanitize import clean_line
 from .blocks import convert
+from .consent import consent_only, remove_consent
 from .decode import decode_html
 from .filters import byline_from_blocks, filter_blocks, prune
+from .limits import bound_page, left_out_note
 from .markdown import to_markdown, to_text
 from .metadata import Metadata, absolute_http, clean_byline, extract_metadata
 from .readable import find_article, text_paragraphs
@@ -114,11 +119,15 @@ def _document(blocks, links, meta: Metadata, url: str | None) -> Document:
 def extract_document(html: str | bytes, url: str | None = None, content_type: str | None = None) -> Document:
     """The article of a page as a Document (empty when the page has no text)."""
     text = decode_html(html, content_type)
+    text, left_out = bound_page(text)
     root = _parse(text)
+    del text
     if root is None:
         return Document(url=absolute_http(url, None))
     meta = extract_metadata(root, url)
     base = _base_url(root, url or meta.url)
+    # a cookie wall or consent dialog is never the article
+    walled = remove_consent(root) > 0
     more_rows: dict = {}
     node = find_article(root, more_rows)
     prune(node)
@@ -134,6 +143,8 @@ def extract_document(html: str | bytes, url: str | None = None, content_type: st
         fb_kept = filter_blocks(fb_blocks, titles=titles, byline=meta.byline)
         if _has_text(fb_kept):
             kept, links = fb_kept, fb_links
+        elif walled:
+            pass  # what is left of a cookie wall is the site's chrome
         elif _has_text(blocks):
             kept = [b for b in blocks if b.kind != IMAGE or b.src]
         elif _has_text(fb_blocks):
@@ -145,6 +156,10 @@ def extract_document(html: str | bytes, url: str | None = None, content_type: st
                 all_blocks, all_links, _ = convert(body, base)
                 if _has_text(all_blocks):
                     kept, links = all_blocks, all_links
+    if consent_only([b.text for b in kept if b.kind != IMAGE]):
+        kept = []  # a consent notice that nothing above recognised, and nothing else
+    if left_out and _has_text(kept):
+        kept = [*kept, Block(PARAGRAPH, (Span(left_out_note(left_out)),))]
     return _document(kept, links, meta, url)
 
 

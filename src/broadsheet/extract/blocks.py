@@ -66,6 +66,14 @@ _NO_DESCRIPTION = frozenset({
 })
 _FILE_NAME = re.compile(r"^[\w\-.]*(?:\.(?:jpe?g|png|gif|webp|svg|avif)|[_\d][\w\-.]*)$", re.I)
 _SPACE_ENDS = " "
+# Every character that broadsheet.sanitize.clean removes or changes (controls,
+# line separators, escape introducers, invisible and bidi format characters,
+# lone surrogates), and a few it keeps: text without any of them is clean
+# already and skips its passes (tests/test_extract.py checks every code point).
+NEEDS_CLEAN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
+)
 
 
 def link_target(href: str | None, base: str | None) -> str | None:
@@ -77,13 +85,18 @@ def link_target(href: str | None, base: str | None) -> str | None:
         return None
     try:
         absolute = urljoin(base, href) if base else href
-        scheme = urlsplit(absolute).scheme.lower()
+        parts = urlsplit(absolute)
     except ValueError:
         return None
+    scheme = parts.scheme.lower()
     if scheme not in _LINK_SCHEMES:
         return None
-    if scheme != "mailto" and not urlsplit(absolute).netloc:
+    if scheme != "mailto" and not parts.netloc:
         return None
+    if len(absolute) <= 4000 and absolute.isprintable() and " " not in absolute:
+        # nothing clean_line would change: no controls, no invisible or
+        # bidi characters, no whitespace (all of them are unprintable)
+        return absolute
     absolute = clean_line(absolute, limit=4000).replace(" ", "%20")
     return absolute or None
 
@@ -176,6 +189,7 @@ class BlockBuilder:
         self.sources: list[object] = []  # the element each block came from
         self.links: list[str] = links if links is not None else []
         self._link_numbers = {link: i + 1 for i, link in enumerate(self.links)}
+        self._targets: dict = {}  # href -> link_target(href)
         self._parts: list[tuple[str, tuple[str, ...], int | None]] = []
         self._styles: list[str] = []
         self._link_stack: list[int | None] = []
@@ -221,7 +235,9 @@ class BlockBuilder:
         out: list[list] = []
         after_space = True
         for text, styles, link in self._parts:
-            text = _WHITESPACE.sub(" ", clean(text))
+            if NEEDS_CLEAN.search(text) is not None:
+                text = clean(text)
+            text = _WHITESPACE.sub(" ", text)
             if after_space:
                 text = text.lstrip(" ")
             if not text:
@@ -341,7 +357,10 @@ class BlockBuilder:
             frame.style = style
             return
         if tag == "a":
-            target = link_target(el.get("href"), self.base_url)
+            href = el.get("href")
+            target = self._targets.get(href, "")
+            if target == "":  # a page links to the same places again and again
+                target = self._targets[href] = link_target(href, self.base_url)
             self._link_stack.append(self.link_number(target) if target else None)
             frame.link = True
             return

@@ -6,7 +6,11 @@ readable) and teaser cards found by their age line ("19 hours ago"), which
 also works when class names are hashed.  :func:`filter_blocks` works on the
 blocks by their text and shape: share rows, hashtag rows, promos, comment
 boxes, "Related articles" lists, copyright lines, captions, byline and date
-lines, the title repeated as a heading, duplicates.
+lines, consent buttons ("Accept all") and a cookie notice at either end, the
+title repeated as a heading, duplicates.  (Cookie walls and consent dialogs
+themselves go earlier, with :mod:`broadsheet.extract.consent`; their class
+names are not chrome names here, so a recipe in ``<div class="cookie-card">``
+is kept.)
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import re
 from typing import Sequence
 
 from ..model import HEADING, IMAGE, LIST_ITEM, PARAGRAPH, PRE, TABLE_ROW, Block
+from .consent import is_consent_button, is_consent_notice, phrases
 
 # --------------------------------------------------------------------------
 # element level
@@ -24,7 +29,7 @@ from ..model import HEADING, IMAGE, LIST_ITEM, PARAGRAPH, PRE, TABLE_ROW, Block
 _STRONG_CHROME = frozenset({
     "share", "sharing", "sharebar", "social", "socials", "newsletter", "newsletters",
     "related", "comments", "comment", "disqus", "breadcrumb", "breadcrumbs", "outbrain",
-    "taboola", "recirc", "recirculation", "cookie", "cookies", "consent", "gdpr",
+    "taboola", "recirc", "recirculation",
     "subscribe", "signup", "promo", "promos", "advert", "advertisement",
     "advertising", "ad", "ads", "adslot", "adunit", "sponsored", "sponsor", "popup", "modal",
     "toolbar", "sr-only", "visually-hidden", "screen-reader-text", "visuallyhidden",
@@ -309,6 +314,32 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'”’)]*(?:\s|$)")
 _WORD = re.compile(r"\w+", re.U)
 
 
+# Words each of _PROMO's (and _COPYRIGHT's) alternatives needs, lower case: a
+# text with none of them cannot match, and "in" is much faster than the search.
+_PROMO_WORDS = (
+    "sign up ", "subscribe ", "subscriber", "newsletter", "in your inbox", "delivered", " app",
+    "explore what", "follow", "journalism", "in to read", "in to continue", "javascript",
+    "your browser does not support", " here to", " here for", " friend", "may ", "affiliate ",
+)
+_COPYRIGHT_WORDS = ("©", "(c)", "copyright", "all rights reserved")
+# re.IGNORECASE matches these with i, k and s too; lower() alone would not
+_FOLD = (("\u0130", "i"), ("\u0131", "i"), ("\u017f", "s"), ("\u212a", "k"))
+
+
+def _folded(text: str) -> str:
+    """``text`` in lower case, as re.IGNORECASE compares ASCII letters."""
+    if not text.isascii():
+        for letter, ascii_letter in _FOLD:
+            if letter in text:
+                text = text.replace(letter, ascii_letter)
+    return text.lower()
+
+
+def _is_promo(text: str) -> bool:
+    folded = _folded(text)
+    return any(word in folded for word in _PROMO_WORDS) and _PROMO.search(text) is not None
+
+
 def _key(text: str) -> str:
     return "".join(_WORD.findall(text.casefold()))
 
@@ -338,23 +369,26 @@ def _is_chrome_line(block: Block, text: str) -> bool:
     """A block that is chrome wherever it appears."""
     if block.kind == IMAGE:
         alt = text[8:-1]
-        return bool(alt) and (_is_share_row(alt) or bool(_PROMO.search(alt)))
+        return bool(alt) and (_is_share_row(alt) or _is_promo(alt))
     if block.kind in (PRE, TABLE_ROW):
         return False
     length = len(text)
     if length <= 60 and _WP_LINES.match(text):
         return True
+    if length <= 60 and is_consent_button(text) and phrases(text):
+        return True  # "Accept all", "Manage options", "Alle akzeptieren"…
     if length <= 200 and _is_share_row(text):
         return True
     if _is_hashtag_row(text):
         return True
     if length <= 200 and _TAGS_LINE.match(text) and (_link_share(block) > 0.3 or length < 120):
         return True
-    if length <= 300 and _PROMO.search(text):
+    if length <= 300 and _is_promo(text):
         return True
     if length <= 80 and _COMMENTS_LINE.match(text):
         return True
-    if length <= 250 and _COPYRIGHT.search(text):
+    if length <= 250 and any(word in _folded(text) for word in _COPYRIGHT_WORDS) \
+            and _COPYRIGHT.search(text):
         return True
     if length <= 300 and _CREDITS.match(text):
         return True
@@ -363,6 +397,21 @@ def _is_chrome_line(block: Block, text: str) -> bool:
     if length <= 250 and _READ_MORE_LEAD.match(text) and _link_share(block) >= 0.5:
         return True
     return False
+
+
+def _consent_run(blocks: Sequence[Block]) -> int:
+    """How many of the first blocks are a cookie notice (with its short heading or buttons)."""
+    count = notices = 0
+    for block in blocks:
+        if block.kind not in (PARAGRAPH, HEADING, LIST_ITEM):
+            break
+        text = block.text
+        if block.kind == PARAGRAPH and is_consent_notice(text):
+            notices += 1
+        elif not (len(text) <= 80 and phrases(text)):
+            break
+        count += 1
+    return count if notices else 0
 
 
 def _is_teaser_like(block: Block, text: str) -> bool:
@@ -456,7 +505,7 @@ def filter_blocks(
 
     # 3. "Explore what X can do for you:" and its list
     for i, text in enumerate(texts):
-        if _EXPLORE.search(text):
+        if "explore what" in _folded(text) and _EXPLORE.search(text):
             keep[i] = False
             j = i + 1
             while j < len(items) and items[j].kind == LIST_ITEM:
@@ -531,6 +580,12 @@ def filter_blocks(
 
     result = [b for b, k in zip(items, keep) if k]
 
+    # 7b. a cookie notice in the page's own text, first or last
+    del result[:_consent_run(result)]
+    end = _consent_run(result[::-1])
+    if end:
+        del result[-end:]
+
     # 8. trailing headings and lone short lines at the end
     while result and (
         result[-1].kind == HEADING
@@ -544,15 +599,19 @@ def filter_blocks(
 
     # 9. duplicate consecutive blocks
     deduped: list[Block] = []
+    image_srcs: set = set()  # of the pictures kept so far
+    image_texts: set = set()
     for block in result:
         if deduped and deduped[-1].kind == block.kind and deduped[-1].text == block.text and block.kind != IMAGE:
             continue
-        if block.kind == IMAGE and any(
-            b.kind == IMAGE and (b.src == block.src or b.text == block.text) for b in deduped
-        ):
-            continue
-        if block.kind == IMAGE and title_keys and _key(block.text[8:-1]) in title_keys:
-            continue  # the lead picture, described by the headline
+        if block.kind == IMAGE:
+            text = block.text
+            if block.src in image_srcs or text in image_texts:
+                continue  # the same picture again
+            if title_keys and _key(text[8:-1]) in title_keys:
+                continue  # the lead picture, described by the headline
+            image_srcs.add(block.src)
+            image_texts.add(text)
         deduped.append(block)
     return deduped
 

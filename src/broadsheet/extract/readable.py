@@ -5,21 +5,136 @@ works on a copy).  When that answer is poor (empty, very short next to the
 page's text, or mostly links) a second opinion scores the page's containers
 by their paragraph text, and as a last resort the page's text paragraphs are
 gathered in order.
+
+readability's own measuring is kept but made cheaper, with the same answers
+as its own code: lengths without its three regex passes per text
+(:func:`clean_len`), block tags found without serialising every <div>
+(linear instead of quadratic in nesting depth), and no debug messages built
+for every element.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+import re
 
 import lxml.html
-from lxml.etree import tounicode
+from lxml.etree import tostring, tounicode
+from lxml.html import fragment_fromstring
 from readability import Document as _ReadabilityDocument
 from readability.readability import REGEXES as _REGEXES
+from readability.readability import is_video_url as _is_video_url
 
 from .blocks import MAX_DOCUMENT_TABLE_ROWS, MAX_TABLE_ROWS, is_layout_table
 
 _DISPLAY_NONE = _REGEXES["displayNoneRe"]
+_CALL_TO_ACTION = _REGEXES["callToActionRe"]
+# whitespace other than a space or a newline (str.isspace() and re's \s agree)
+_ODD_SPACES = (
+    "\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_ODD_SPACE = re.compile("[" + _ODD_SPACES + "]")
+
+
+def _space_run_len(run: str) -> int:
+    """The length readability's ``clean`` leaves of a whitespace run inside a text."""
+    if len(run) >= 255 or "\n" in run:
+        return 1  # "\n", or 255 spaces that become one
+    # tabs and runs of spaces and tabs: "\t" -> " ", "[ \t]{2,}" -> " "
+    n = 0
+    i, end = 0, len(run)
+    while i < end:
+        ch = run[i]
+        if ch == " " or ch == "\t":
+            j = i
+            while j < end and run[j] == "\t":
+                j += 1
+            n += j - i  # each leading tab becomes a space
+            k = j
+            while k < end and (run[k] == " " or run[k] == "\t"):
+                k += 1
+            if k > j:
+                n += 1  # the rest, from the first space on, becomes one space
+            i = k
+        else:
+            n += 1  # other whitespace (no-break spaces…) stays as it is
+            i += 1
+    return n
+
+
+def clean_len(text: str) -> int:
+    """``len(readability.readability.clean(text))``, without its three regex passes.
+
+    readability measures every paragraph, container and link by that
+    length; on a long article its substitutions over the text of each
+    container were most of the time spent finding the article.  Only the
+    length is needed: every whitespace run inside the text becomes one
+    character unless it holds tabs or other odd spaces and no newline, and
+    those few runs are measured one by one.
+    """
+    s = text.strip()
+    if not s:
+        return 0
+    if len(s) < 1000:
+        match = _ODD_SPACE.search(s)
+        odd = -1 if match is None else match.start()
+    else:  # a find() per odd space is much faster than one search for them all
+        odd = min((i for i in map(s.find, _ODD_SPACES) if i >= 0), default=-1)
+    if odd < 0 and "  " not in s and "\n" not in s:
+        return len(s)  # every run is one space
+    words = s.split()
+    n = sum(map(len, words)) + len(words) - 1
+    if odd < 0:
+        return n
+    last = -1
+    for match in _ODD_SPACE.finditer(s, odd):
+        start = match.start()
+        if start < last:
+            continue  # in a run already measured
+        while s[start - 1].isspace():  # s is stripped: a run never reaches either end
+            start -= 1
+        end = match.end()
+        while s[end].isspace():
+            end += 1
+        last = end
+        n += _space_run_len(s[start:end]) - 1
+    return n
+
+
+def _text_length(el) -> int:
+    return clean_len(el.text_content() or "")
+
+
+# readability's divToPElementsRe, "<(blockquote|dl|div|img|ol|p|pre|table|ul)",
+# as the start of a tag name
+_BLOCK_PREFIXES = ("blockquote", "dl", "div", "img", "ol", "p", "table", "ul")
+_DIV_TO_P = _REGEXES["divToPElementsRe"]
+# inline tags readability gathers into a new <p> (transform_misused_divs_into_paragraphs)
+_READABILITY_INLINE = frozenset({
+    "a", "b", "cite", "code", "em", "font", "i", "small", "span", "strong", "sub", "sup", "u",
+})
+
+
+def _has_block_inside(el, div: bool) -> bool:
+    """Whether readability's divToPElementsRe finds a block tag in ``el``'s markup.
+
+    ``div``: readability's test of a <div> (the XML markup of its children,
+    with their tails); otherwise its test of an inline child (the HTML markup
+    of the element itself).
+    """
+    for node in el.iterdescendants() if div else el.iter():
+        tag = node.tag
+        if not isinstance(tag, str) or tag in ("script", "style"):
+            # markup that may hold a "<" of its own: readability's test
+            if div:
+                return _DIV_TO_P.search(str(b"".join(tostring(c, encoding="utf-8") for c in el))) is not None
+            return _DIV_TO_P.search(tounicode(el, method="html")) is not None
+        if tag.lower().startswith(_BLOCK_PREFIXES):
+            return True
+    return False
+
 
 # readability logs a traceback when it gives up; broadsheet reports
 # failures itself, so keep that off the terminal.
@@ -109,9 +224,186 @@ class _Readability(_ReadabilityDocument):
                 el = parent
         return allowed
 
+    # -- readability's scoring, measured with clean_len ----------------------
+    # The methods below are readability-lxml 0.9's, with the same decisions:
+    # lengths come from clean_len (equal to len(clean(text))) and the debug
+    # messages readability formats for every element it looks at are left out.
+
+    def get_link_density(self, elem):
+        link_length = 0
+        for a in elem.iterdescendants("a"):
+            link_length += _text_length(a)
+        return float(link_length) / max(_text_length(elem), 1)
+
+    def score_paragraphs(self):
+        min_len = self.min_text_length
+        candidates = {}
+        ordered = []
+        for elem in self.tags(self._html(), "p", "pre", "td", "blockquote"):
+            parent_node = elem.getparent()
+            if parent_node is None:
+                continue
+            grand_parent_node = parent_node.getparent()
+            inner_text = elem.text_content() or ""
+            inner_text_len = clean_len(inner_text)
+            if inner_text_len < min_len:
+                continue
+            if parent_node not in candidates:
+                candidates[parent_node] = self.score_node(parent_node)
+                ordered.append(parent_node)
+            if grand_parent_node is not None and grand_parent_node not in candidates:
+                candidates[grand_parent_node] = self.score_node(grand_parent_node)
+                ordered.append(grand_parent_node)
+            content_score = 1
+            content_score += inner_text.count(",") + 1  # clean() keeps every comma
+            content_score += min((inner_text_len / 100), 3)
+            candidates[parent_node]["content_score"] += content_score
+            if grand_parent_node is not None:
+                candidates[grand_parent_node]["content_score"] += content_score / 2.0
+        for elem in ordered:
+            candidate = candidates[elem]
+            candidate["content_score"] *= 1 - self.get_link_density(elem)
+        return candidates
+
+    def sanitize(self, node, candidates, keep_all_images=False):
+        min_len = self.min_text_length
+        for header in self.tags(node, "h1", "h2", "h3", "h4", "h5", "h6"):
+            if self.class_weight(header) < 0 or self.get_link_density(header) > 0.33:
+                header.drop_tree()
+        for elem in self.tags(node, "p"):
+            if _CALL_TO_ACTION.search(elem.text_content()) and self.get_link_density(elem) > 0.2:
+                elem.drop_tree()
+        for elem in self.tags(node, "form", "textarea"):
+            elem.drop_tree()
+        for elem in self.tags(node, "iframe"):
+            if "src" in elem.attrib and _is_video_url(elem.attrib["src"]):
+                elem.attrib.pop("srcdoc", None)
+                elem.text = "VIDEO"
+            else:
+                elem.drop_tree()
+        allowed = self.get_preserved_elements(node)
+        # Conditionally clean <table>s, <ul>s, and <div>s
+        for el in self.reverse_tags(node, "table", "ul", "div", "aside", "header", "footer", "section"):
+            if el in allowed:
+                continue
+            weight = self.class_weight(el)
+            if el in candidates:
+                content_score = candidates[el]["content_score"]
+            else:
+                content_score = 0
+            tag = el.tag
+            if weight + content_score < 0:
+                el.drop_tree()
+                continue
+            if el.text_content().count(",") >= 10:
+                continue
+            counts = {}
+            for kind in ["p", "img", "li", "a", "embed", "input"]:
+                counts[kind] = len(el.findall(".//%s" % kind))
+            counts["li"] -= 100
+            counts["input"] -= len(el.findall('.//input[@type="hidden"]'))
+            content_length = _text_length(el)
+            link_density = self.get_link_density(el)
+            to_remove = False
+            if keep_all_images and el.tag == "div" and counts["img"] >= 1:
+                continue
+            if counts["p"] and counts["img"] > 1 + counts["p"] * 1.3:
+                to_remove = True  # too many images
+            elif counts["li"] > counts["p"] and tag not in ("ol", "ul"):
+                to_remove = True  # more <li>s than <p>s
+            elif counts["input"] > (counts["p"] / 3):
+                to_remove = True  # less than 3x <p>s than <input>s
+            elif content_length < min_len and counts["img"] == 0:
+                to_remove = True  # too short, without an image
+            elif content_length < min_len and counts["img"] > 2:
+                to_remove = True  # too short, and too many images
+            elif weight < 25 and link_density > (
+                0.25
+                if tag in ("ul", "section") and el.xpath("ancestor::main | ancestor::article")
+                else 0.2
+            ):
+                to_remove = True  # too many links for its weight
+            elif weight >= 25 and link_density > 0.5:
+                to_remove = True  # too many links for its weight
+            elif (counts["embed"] == 1 and content_length < 75) or counts["embed"] > 1:
+                to_remove = True  # <embed>s with too little text, or too many
+            elif not content_length:
+                to_remove = True  # no content
+                # keep it when one sibling on either side has over 1000 characters
+                siblings = []
+                for sib in el.itersiblings():
+                    sib_content_length = _text_length(sib)
+                    if sib_content_length:
+                        siblings.append(sib_content_length)
+                        break
+                for sib in el.itersiblings(preceding=True):
+                    sib_content_length = _text_length(sib)
+                    if sib_content_length:
+                        siblings.append(sib_content_length)
+                        break
+                if siblings and sum(siblings) > 1000:
+                    to_remove = False
+                    for desnode in self.tags(el, "table", "ul", "div", "section"):
+                        allowed[desnode] = True
+            if to_remove:
+                el.drop_tree()
+        self.html = node
+        return self.get_clean_html()
+
+    def transform_misused_divs_into_paragraphs(self):
+        """readability's, with the same result, in time linear in the page.
+
+        readability serialises the children of every <div> (and every inline
+        child of a <div>) to search the markup for a block tag, which costs
+        the size of the div each time: minutes on a page of a few thousand
+        nested divs.  The serialised markup holds "<" only at start and end
+        tags (text and attribute values are escaped), so the search is the
+        same as looking for an element whose tag starts like a block tag;
+        comments, processing instructions and raw script text (which could
+        hold a "<" too) fall back to readability's own test.
+        """
+        for elem in self.tags(self.html, "div"):
+            if not _has_block_inside(elem, div=True):
+                elem.tag = "p"
+
+        for elem in self.tags(self.html, "div"):
+            children = list(elem)
+            paragraph = None
+            if elem.text and elem.text.strip():
+                p = fragment_fromstring("<p/>")
+                p.text = elem.text
+                elem.text = None
+                elem.insert(0, p)
+                paragraph = p
+
+            for child in children:
+                if child.tag == "br":
+                    paragraph = None
+                    continue
+                if child.tag not in _READABILITY_INLINE or _has_block_inside(child, div=False):
+                    paragraph = None
+                    continue
+                if paragraph is None:
+                    paragraph = fragment_fromstring("<p/>")
+                    child.addprevious(paragraph)
+                paragraph.append(child)
+
+            for pos, child in reversed(list(enumerate(elem))):
+                if child.tail and child.tail.strip():
+                    p = fragment_fromstring("<p/>")
+                    p.text = child.tail
+                    child.tail = None
+                    elem.insert(pos + 1, p)
+                if child.tag == "br":
+                    child.drop_tree()
+
     def get_clean_html(self):  # noqa: D401 - readability's extension point
         self.node = self.html
-        # readability only measures this string; the element is what we use
+        # readability only compares the length of this string with
+        # retry_length; the element is what broadsheet uses.  The markup is
+        # never shorter than the text, so a long text needs no serialising.
+        if len(self.html.text_content()) >= self.retry_length:
+            return " " * self.retry_length
         return tounicode(self.html, method="html")
 
 
