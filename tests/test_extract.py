@@ -467,3 +467,115 @@ def test_real_pages_give_text_close_to_the_ground_truth():
         common = sum((Counter(ours) & Counter(theirs)).values())
         precision, recall = common / len(ours), common / len(theirs)
         assert precision > 0.8 and recall > 0.8, (page_id, precision, recall)
+
+
+# -- the fast paths give the same answers as the slow ones -------------------------
+
+_WHITESPACE_ALPHABET = [" ", " ", "\n", "\t", "\r", "\xa0", "\u2009", "\x0b", "\x1c", "\u3000", "a", "b", ","]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_WHITESPACE_ALPHABET), max_size=60), st.integers(0, 600))
+def test_clean_len_is_the_length_readability_measures(text, run):
+    from readability.readability import clean
+
+    from broadsheet.extract.readable import clean_len
+
+    assert clean_len(text) == len(clean(text))
+    long_run = "a" + text[:10] + " \t\n" * (run // 3) + "\t" * (run % 3) + "b" + text[10:]
+    assert clean_len(long_run) == len(clean(long_run))
+    long_text = "word " * 250 + text + long_run  # over 1000 characters: the other search for odd spaces
+    assert clean_len(long_text) == len(clean(long_text))
+
+
+def test_text_without_the_characters_clean_changes_is_clean_already():
+    import sys
+
+    from broadsheet.extract.blocks import NEEDS_CLEAN
+    from broadsheet.sanitize import clean
+
+    every = "".join(map(chr, range(sys.maxunicode + 1)))
+    left = NEEDS_CLEAN.sub("", every)
+    assert clean(left) == left  # so text NEEDS_CLEAN finds nothing in needs no clean()
+    assert len(left) > 1_000_000
+
+
+def _block_test_pages() -> list[bytes]:
+    pages = [page(name) for name in ("aggregator.html", "blog.html", "divs.html", "hostile.html", "small-tables.html")]
+    if (BENCHMARK / "html").is_dir():
+        pages += [gzip.decompress(p.read_bytes()) for p in sorted((BENCHMARK / "html").glob("*.html.gz"))[:12]]
+    return pages
+
+
+def test_block_tags_are_found_as_readability_finds_them_in_the_markup():
+    from lxml.etree import tostring, tounicode
+
+    from broadsheet.extract.readable import _DIV_TO_P, _READABILITY_INLINE, _has_block_inside
+
+    divs = inline = 0
+    for raw in _block_test_pages():
+        for keep_comments in (False, True):  # comments could hold a "<" of their own
+            parser = lxml.html.HTMLParser(remove_comments=not keep_comments)
+            root = lxml.html.document_fromstring(raw, parser=parser)
+            for el in root.iter("div"):
+                markup = str(b"".join(tostring(c, encoding="utf-8") for c in el))
+                assert _has_block_inside(el, div=True) == (_DIV_TO_P.search(markup) is not None)
+                divs += 1
+            for el in root.iter(*_READABILITY_INLINE):
+                assert _has_block_inside(el, div=False) == (_DIV_TO_P.search(tounicode(el, method="html")) is not None)
+                inline += 1
+    assert divs > 100 and inline > 100
+
+
+_PROMO_PIECES = [
+    "Sign up for our newsletter", "SUBSCRIBE to", "subscribers only", "Log in to read", "login to continue",
+    "get the", "delivered", "in your inbox", "download our free news app", "Try the App", "Explore what",
+    "can do for you", "Follow us on", "follow Jo Bloggs on Twitter", "support independent journalism",
+    "enable JavaScript", "your browser does not support", "Click here to", "tap here for", "requires javascript",
+    "share this story with your friends", "we may earn a commission", "affiliate links", "© 2024", "(C) 2020",
+    "copyright 2021", "All Rights Reserved", "SİGN UP FOR", "ſubſcribe to", "\u212aeep", "the", "news", "\n", ".",
+]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_PROMO_PIECES), min_size=1, max_size=6), st.booleans())
+def test_word_prefilters_agree_with_the_chrome_patterns(pieces, upper):
+    from broadsheet.extract import filters
+
+    text = " ".join(pieces)
+    text = text.upper() if upper else text
+    assert filters._is_promo(text) == (filters._PROMO.search(text) is not None)
+    folded = filters._folded(text)
+    assert (any(w in folded for w in filters._COPYRIGHT_WORDS) and filters._COPYRIGHT.search(text) is not None) \
+        == (filters._COPYRIGHT.search(text) is not None)
+    assert ("explore what" in folded and filters._EXPLORE.search(text) is not None) \
+        == (filters._EXPLORE.search(text) is not None)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.sampled_from(["", "http://", "https://ex.org/", "mailto:", "/", "../", "javascript:", "#"]),
+    st.text(alphabet=st.sampled_from(list("ab/?#:.%-_=&") + [" ", "\t", "\x1b", "\x9b", "\u200b", "\u202e",
+                                                             "\xa0", "\u2028", "é", "\x00", "\u3000"]),
+            max_size=30),
+    st.sampled_from([None, "https://example.org/a/b.html", "http://x.y/"]),
+)
+def test_link_targets_skip_cleaning_only_when_it_changes_nothing(prefix, rest, base):
+    from urllib.parse import urljoin, urlsplit
+
+    from broadsheet.extract.blocks import link_target
+    from broadsheet.sanitize import clean_line
+
+    href = prefix + rest
+    expected = None
+    stripped = href.strip()
+    if stripped and not stripped.startswith("#"):
+        try:
+            absolute = urljoin(base, stripped) if base else stripped
+            parts = urlsplit(absolute)
+        except ValueError:
+            parts = None
+        if parts is not None and parts.scheme.lower() in ("http", "https", "mailto") \
+                and (parts.scheme.lower() == "mailto" or parts.netloc):
+            expected = clean_line(absolute, limit=4000).replace(" ", "%20") or None
+    assert link_target(href, base) == expected
