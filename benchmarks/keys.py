@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from terminal import Terminal, broadsheet_argv, list_titles, needle, reference_script  # noqa: E402
+from terminal import COUNTED, Terminal, broadsheet_argv, list_titles, needle, reference_script  # noqa: E402
 
 PAGEDOWN, PAGEUP, ENTER = "\x1b[6~", "\x1b[5~", "\r"
 TARGET_MS = 30.0
@@ -55,6 +55,7 @@ def measure(path: Path, repeat: int) -> list[tuple[str, float, float]]:
             results.append(_row("reference: empty app, key -> Static", samples))
     with Terminal(broadsheet_argv(path)) as term:
         term.expect(first, timeout=60)
+        term.expect(COUNTED, timeout=60)  # the counts made after the first screen are in
         term.settle(0.3)
         samples = [term.key("j") for _ in range(repeat)]
         results.append(_row("list: j", samples))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from terminal import ROWS, Terminal, broadsheet_argv, list_titles, needle, reference_script  # noqa: E402
+from terminal import COUNTED, ROWS, Terminal, broadsheet_argv, list_titles, needle, reference_script  # noqa: E402
 
 PAGEDOWN = "\x1b[6~"
 TARGET_MB = 150.0
@@ -63,6 +63,7 @@ def main() -> None:
     stages = []
     with Terminal(broadsheet_argv(path)) as term:
         term.expect(first, timeout=60)
+        term.expect(COUNTED, timeout=60)  # the counts made after the first screen are in
         term.settle(0.3)
         stages.append(("first screen", term.status()))
         term.key("G", wait_for=needle(last))

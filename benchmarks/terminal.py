@@ -63,6 +63,10 @@ class Terminal:
         full_env = dict(os.environ, TERM="xterm-256color", COLORTERM="truecolor",
                         LINES=str(rows), COLUMNS=str(cols))
         full_env.pop("TEXTUAL", None)
+        # Let the warm-up runs leave compiled bytecode behind, as an installed
+        # package has: otherwise every run compiles broadsheet's modules from
+        # source while Textual's come precompiled from site-packages.
+        full_env.pop("PYTHONDONTWRITEBYTECODE", None)
         full_env.update(env or {})
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
@@ -195,6 +199,9 @@ def list_titles(library: Path, count: int = 60) -> list[tuple[int, str, bool]]:
         return [(s.id, s.title, s.id in with_doc) for s in stories]
     finally:
         lib.close()
+
+
+COUNTED = "stories · "  # the list's header, once it shows the unread count: "100000 stories · 29791 unread"
 
 
 def needle(title: str, length: int = 24) -> str:

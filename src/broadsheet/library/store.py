@@ -628,6 +628,19 @@ class Library:
             query = parse_query(query)
         offset, limit = max(0, offset), max(0, limit)
         where, params = self._where(query)
+        # OFFSET walks every row before the page, so a page past the middle
+        # is read from the oldest end instead (the last page of 100,000
+        # stories walks 200 rows, not 99,800); the count, usually just asked
+        # for by the list, says where the middle is.
+        order = "DESC"
+        matches: int | None = None
+        if offset > 0:
+            matches = self._count(query)
+            if matches <= offset:
+                return []
+            if offset * 2 > matches:
+                end = min(matches, offset + limit)
+                order, offset, limit = "ASC", matches - end, end - offset
         index = ""
         if self._indexes_ready() and not self._by_source(query):
             # Two ways to the newest matches: walk the time index until the
@@ -636,7 +649,8 @@ class Library:
             # count (usually just asked for by the list) says which.
             walk = True
             if self._has_positive_set(query):
-                matches = self._count(query)
+                if matches is None:
+                    matches = self._count(query)
                 if matches <= offset:
                     return []
                 total = self._count(Query())
@@ -649,7 +663,7 @@ class Library:
         rows = self._db.execute(
             "WITH page AS MATERIALIZED ("
             f"SELECT s.id, s.sort_ts FROM stories s{index}{where} "
-            "ORDER BY s.sort_ts DESC, s.id DESC LIMIT ? OFFSET ?) "
+            f"ORDER BY s.sort_ts {order}, s.id {order} LIMIT ? OFFSET ?) "
             f"SELECT {self._STORY_COLUMNS} FROM page JOIN stories s ON s.id = page.id "
             "JOIN sources src ON src.id = s.source_id "
             "ORDER BY page.sort_ts DESC, page.id DESC",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -9,25 +10,33 @@ from typing import TYPE_CHECKING
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.theme import Theme
 
 from broadsheet import config as bs_config
 from broadsheet.model import utcnow
 from broadsheet.sanitize import clean_line
 from broadsheet.ui.commands import AppCommands
-from broadsheet.ui.screens.help_screen import HelpScreen
 from broadsheet.ui.screens.list_screen import ListScreen
-from broadsheet.ui.screens.reader_screen import ReaderScreen
-from broadsheet.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes
+from broadsheet.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_theme_named, load_themes
 
 if TYPE_CHECKING:
     from broadsheet.services import Services
+
+# Screens other than the list are imported when first opened, so that the
+# first screen does not wait for them.
 
 
 class BroadsheetApp(AppCommands, App):
     """Read, tag and annotate the stories of one library."""
 
-    CSS_PATH = "app.tcss"
+    # The list screen is the default screen, which Textual builds without
+    # reading its CSS_PATH: its styles load with the app's.
+    CSS_PATH = ["app.tcss", "screens/list_screen.tcss"]
     TITLE = "broadsheet"
+
+    settle_memory = False
+    """Freeze the objects of the first screen for the garbage collector once it
+    is shown (set by :func:`run_app`; not in tests, which start many apps)."""
 
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -50,15 +59,22 @@ class BroadsheetApp(AppCommands, App):
         self.clock: Callable[[], datetime] = clock or utcnow
         self.remember_theme = remember_theme
         self.startup_problems: list[str] = list(self.config.problems)
+        self._theme_dirs = theme_dirs
+        self._all_themes_loaded = False
         super().__init__()
-        loaded = load_themes(theme_dirs)
-        self.startup_problems.extend(loaded.problems)
-        for theme in loaded.themes:
-            self.register_theme(theme)
+        # Only the theme in use is built now; the others when something asks
+        # for every theme (the theme picker) or for one not built yet.
         wanted = self.config.theme or DEFAULT_THEME
-        if wanted not in self.available_themes:
-            self.startup_problems.append(f"Theme {wanted!r} is not installed; using another.")
-            wanted = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else "textual-dark"
+        if not self._known_theme(wanted):
+            loaded = load_theme_named(wanted, theme_dirs)
+            self.startup_problems.extend(loaded.problems)
+            for theme in loaded.themes:
+                self.register_theme(theme)
+        if not self._known_theme(wanted):
+            self.load_all_themes()
+            if not self._known_theme(wanted):
+                self.startup_problems.append(f"Theme {wanted!r} is not installed; using another.")
+                wanted = DEFAULT_THEME if self._known_theme(DEFAULT_THEME) else "textual-dark"
         self.theme = wanted
         if self.config.keys:
             from broadsheet.ui.keys import check_keymap
@@ -70,8 +86,53 @@ class BroadsheetApp(AppCommands, App):
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
 
+    # -- themes, built when first needed -------------------------------------------
+    def _known_theme(self, name: str) -> bool:
+        return name in App.available_themes.fget(self)  # type: ignore[attr-defined]
+
+    def load_all_themes(self) -> None:
+        """Build and register every theme file (once); their problems are shown."""
+        if self._all_themes_loaded:
+            return
+        self._all_themes_loaded = True
+        loaded = load_themes(self._theme_dirs)
+        for theme in loaded.themes:
+            if not self._known_theme(theme.name):
+                self.register_theme(theme)
+        problems = [p for p in loaded.problems if p not in self.startup_problems]
+        if self.is_running:
+            for problem in problems:
+                self.notify(clean_line(problem, 300), title="Problem", severity="warning",
+                            markup=False, timeout=8)
+        else:
+            self.startup_problems.extend(problems)
+
+    @property
+    def available_themes(self) -> dict[str, Theme]:
+        self.load_all_themes()
+        return super().available_themes
+
+    def get_theme(self, theme_name: str) -> Theme | None:
+        known = App.available_themes.fget(self)  # type: ignore[attr-defined]
+        for name in theme_name.split(","):
+            theme = known.get(name.strip())
+            if theme is not None:
+                return theme
+        self.load_all_themes()
+        return super().get_theme(theme_name)
+
+    def _validate_theme(self, theme_name: str) -> str:
+        if self._known_theme(theme_name):
+            return theme_name
+        self.load_all_themes()
+        return super()._validate_theme(theme_name)
+
+    def get_default_screen(self) -> Screen:
+        # The list is the screen at the bottom of the stack (rather than pushed
+        # over Textual's empty default screen): one screen less to build.
+        return ListScreen(self.services)
+
     def on_mount(self) -> None:
-        self.push_screen(ListScreen(self.services))
         for problem in self.startup_problems:
             self.notify(clean_line(problem, 300), title="Problem", severity="warning",
                         markup=False, timeout=8)
@@ -96,6 +157,8 @@ class BroadsheetApp(AppCommands, App):
         self.push_screen(AnnotationsScreen(self.services))
 
     def action_help(self) -> None:
+        from broadsheet.ui.screens.help_screen import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return
@@ -109,4 +172,10 @@ class BroadsheetApp(AppCommands, App):
 def run_app(services: "Services") -> None:
     """Run the reader on an open library (used by ``broadsheet`` without a command)."""
     config = bs_config.load_config()
-    BroadsheetApp(services, config, remember_theme=True).run()
+    app = BroadsheetApp(services, config, remember_theme=True)
+    app.settle_memory = True
+    # What exists now (the modules, Textual and broadsheet's classes) lives as
+    # long as the process: the garbage collector need not go through it again
+    # (a full collection while the first screen is built costs 20-60 ms).
+    gc.freeze()
+    app.run()

@@ -7,11 +7,15 @@ is read; a broken file gives a one-line problem naming it and the others still
 load.  A theme that leaves out some of broadsheet's colours gets them derived
 from its own colours (with broadsheet-dark or broadsheet-light as the starting
 point), so the interface never lacks a variable.
+
+Starting the reader needs one theme: :func:`load_theme_named` reads the files
+but builds only the theme asked for (building one means generating Textual's
+colour system for it, the costly part); :func:`load_themes` builds them all,
+for the theme picker.
 """
 
 from __future__ import annotations
 
-import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,14 +149,16 @@ def _hex(colour: Color) -> str:
     return colour.hex6.lower()
 
 
-def derived_variables(theme: Theme) -> dict[str, str]:
+def derived_variables(theme: Theme, generated: dict[str, str] | None = None) -> dict[str, str]:
     """Every broadsheet colour for ``theme``: its own values where it has them,
     else values derived from its colours, starting from broadsheet-dark or
-    broadsheet-light and checked for contrast against its background."""
+    broadsheet-light and checked for contrast against its background.
+    ``generated`` is the theme's colour system when the caller has it already."""
     base = DARK_VARIABLES if theme.dark else LIGHT_VARIABLES
     own = {key: value for key, value in theme.variables.items() if key.startswith("bs-")}
     try:
-        generated = theme.to_color_system().generate()
+        if generated is None:
+            generated = theme.to_color_system().generate()
         background = Color.parse(generated["background"])
         foreground = Color.parse(generated["foreground"])
     except Exception:
@@ -236,6 +242,8 @@ def _type_name(value: object) -> str:
 
 
 def _unknown(kind: str, key: str, known) -> str:
+    import difflib  # only for a mistake in a theme file
+
     close = difflib.get_close_matches(key, list(known), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return f"unknown {kind} {key!r}{hint}, ignored"
@@ -299,7 +307,6 @@ def theme_from_mapping(data: dict, source: str = "theme", notes: list[str] | Non
     variables = data.get("variables", {})
     if not isinstance(variables, dict):
         raise ValueError(f"{source}: [variables] must be a table, not {_type_name(variables)}")
-    textual_names = _textual_variable_names()
     clean_vars: dict[str, str] = {}
     for key, value in variables.items():
         key = str(key)
@@ -312,6 +319,7 @@ def theme_from_mapping(data: dict, source: str = "theme", notes: list[str] | Non
             if not _is_colour(value):
                 raise ValueError(f"{source}: variable {key} is not a colour: {value!r}")
         else:
+            textual_names = _textual_variable_names()
             if key not in textual_names:
                 remarks.append(f"{source}: {_unknown('variable', key, [*textual_names, *VARIABLE_DEFAULTS])}")
                 continue
@@ -320,10 +328,13 @@ def theme_from_mapping(data: dict, source: str = "theme", notes: list[str] | Non
         clean_vars[key] = value
     theme = Theme(name=name.strip(), dark=dark, variables=clean_vars, **colours, **numbers)
     try:
-        theme.to_color_system().generate()
+        generated = theme.to_color_system().generate()
     except Exception as error:  # the colour system rejects odd combinations
         raise ValueError(f"{source}: {' '.join(str(error).split())}") from None
-    theme.variables = {**derived_variables(theme), **clean_vars}
+    if all(key in clean_vars for key in VARIABLE_DEFAULTS):
+        theme.variables = dict(clean_vars)  # every broadsheet colour given: nothing to derive
+    else:
+        theme.variables = {**derived_variables(theme, generated), **clean_vars}
     if notes is not None:
         notes.extend(remarks)
     return theme
@@ -342,16 +353,51 @@ def _textual_variable_names() -> frozenset[str]:
     return _TEXTUAL_NAMES
 
 
-def load_theme_file(path: Path, notes: list[str] | None = None) -> Theme:
+def _read_theme_file(path: Path) -> dict:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
         raise ValueError(f"{path}: not UTF-8 text") from None
     except OSError as error:
         raise ValueError(f"{path}: cannot read: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ValueError(f"{path}: not valid TOML: {error}") from None
-    return theme_from_mapping(data, str(path), notes)
+
+
+def load_theme_file(path: Path, notes: list[str] | None = None) -> Theme:
+    return theme_from_mapping(_read_theme_file(path), str(path), notes)
+
+
+def load_theme_named(name: str, dirs: list[Path] | None = None) -> ThemeLoad:
+    """Only the theme called ``name`` (the one :func:`load_themes` would pick for
+    that name), or no theme when no file has it.  Every file is read, only that
+    one is built; problems are those of that file alone."""
+    result = ThemeLoad()
+    found: tuple[Path, dict] | None = None
+    for folder in bs_config.theme_dirs() if dirs is None else dirs:
+        try:
+            files = sorted(folder.glob("*.toml"))
+        except OSError:
+            continue
+        for path in files:
+            try:
+                if name not in path.read_text(encoding="utf-8"):
+                    continue  # cannot be that theme (a name written with escapes is found by load_themes)
+                data = _read_theme_file(path)
+            except (OSError, UnicodeDecodeError, ValueError):
+                continue
+            title = data.get("name")
+            if isinstance(title, str) and title.strip() == name:
+                found = (path, data)  # a later file of the same name wins, as in load_themes
+    if found is not None:
+        path, data = found
+        notes: list[str] = []
+        try:
+            result.themes.append(theme_from_mapping(data, str(path), notes))
+        except ValueError as error:
+            result.problems.append(" ".join(str(error).split()))
+        result.problems.extend(" ".join(note.split()) for note in notes)
+    return result
 
 
 def load_themes(dirs: list[Path] | None = None) -> ThemeLoad:

@@ -1,9 +1,9 @@
 """Every highlight and note in the library, newest first.
 
-The list is a Line-API widget: each highlight takes ``ENTRY_HEIGHT`` lines
-(the quote, the note, where it is from) and only the lines on screen are
-painted.  Highlights are read from ``services.annotations_page`` a page at a
-time as the cursor goes down.
+The list is a :class:`~broadsheet.ui.widgets.paged_list.PagedList`: each
+highlight takes ``ENTRY_HEIGHT`` lines (the quote, the note, where it is from)
+and only the lines on screen are painted.  Highlights are read from
+``services.annotations_page`` a page at a time as the cursor goes down.
 """
 
 from __future__ import annotations
@@ -14,14 +14,11 @@ from typing import TYPE_CHECKING
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
 from textual.screen import Screen
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Footer, Input, Static
 
@@ -29,6 +26,7 @@ from broadsheet import humanize
 from broadsheet.model import Annotation, Story, utcnow
 from broadsheet.sanitize import clean_line, error_line
 from broadsheet.services import HIGHLIGHT_COLORS
+from broadsheet.ui.widgets.paged_list import PagedList
 
 if TYPE_CHECKING:
     from broadsheet.services import Services
@@ -38,8 +36,12 @@ PAGE_SIZE = 200
 NOTE_MARK = "✎"
 
 
-class AnnotationList(ScrollView, can_focus=True):
+class AnnotationList(PagedList):
     """A virtual list of (highlight, story) pairs matching a query."""
+
+    ITEM_HEIGHT = ENTRY_HEIGHT
+    CURSOR_LINES = ENTRY_HEIGHT - 1  # the blank line after an entry is not part of the cursor
+    COMPONENT_PREFIX = "annotation-list"
 
     DEFAULT_CSS = """
     AnnotationList {
@@ -90,8 +92,6 @@ class AnnotationList(ScrollView, can_focus=True):
         "annotation-list--pink",
     }
 
-    cursor: reactive[int] = reactive(0, always_update=True, init=False)
-
     class Selected(Message):
         """The user asked to open the story of a highlight."""
 
@@ -111,17 +111,19 @@ class AnnotationList(ScrollView, can_focus=True):
         self.error: str | None = None
 
     # -- data --------------------------------------------------------------
+    @property
+    def item_count(self) -> int:
+        return len(self.items)
+
+    def item_at(self, index: int) -> tuple[Annotation, Story] | None:
+        return self.items[index] if 0 <= index < len(self.items) else None
+
     def now(self) -> datetime:
         clock = getattr(self.app, "clock", None)
         return clock() if callable(clock) else utcnow()
 
     def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.reload()
-
-    def _theme_changed(self, _theme) -> None:
-        self._rich_style_cache.clear()
-        self.refresh()
 
     def set_query(self, query: str) -> None:
         self.query_text = query
@@ -133,6 +135,7 @@ class AnnotationList(ScrollView, can_focus=True):
         self.items = []
         self.exhausted = False
         self.error = None
+        self.forget_items()
         self._load(wanted)
         self.cursor = cursor
         self.refresh()
@@ -151,71 +154,35 @@ class AnnotationList(ScrollView, can_focus=True):
             self.exhausted = True
         self.virtual_size = Size(0, len(self.items) * ENTRY_HEIGHT)
 
+    def load_more(self, index: int) -> None:
+        if index >= len(self.items) - 1 and not self.exhausted:
+            self._load(self.page_size)
+
     @property
     def current(self) -> tuple[Annotation, Story] | None:
-        if 0 <= self.cursor < len(self.items):
-            return self.items[self.cursor]
-        return None
+        return self.item_at(self.cursor)
 
     # -- cursor ------------------------------------------------------------
-    def validate_cursor(self, value: int) -> int:
-        if value >= len(self.items) - 1 and not self.exhausted:
-            self._load(self.page_size)
-        if not self.items:
-            return 0
-        return max(0, min(value, len(self.items) - 1))
-
-    def watch_cursor(self) -> None:
-        height = self.scrollable_content_region.height or self.size.height
-        top = int(self.scroll_offset.y)
-        first = self.cursor * ENTRY_HEIGHT
-        last = first + ENTRY_HEIGHT - 2
-        if height > 0:
-            if first < top:
-                self.scroll_to(y=first, animate=False, immediate=True)
-            elif last >= top + height:
-                self.scroll_to(y=last - height + 2, animate=False, immediate=True)
-        self.refresh()
-
-    def _page(self) -> int:
-        height = self.scrollable_content_region.height or self.size.height
-        return max(1, height // ENTRY_HEIGHT - 1)
-
-    def action_cursor_down(self) -> None:
-        self.cursor += 1
-
-    def action_cursor_up(self) -> None:
-        self.cursor -= 1
-
-    def action_cursor_top(self) -> None:
-        self.cursor = 0
-
     def action_cursor_bottom(self) -> None:
         while not self.exhausted:
             self._load(self.page_size)
         self.cursor = len(self.items) - 1
-
-    def action_page_down(self) -> None:
-        self.cursor += self._page()
-
-    def action_page_up(self) -> None:
-        self.cursor -= self._page()
 
     def action_select(self) -> None:
         current = self.current
         if current is not None:
             self.post_message(self.Selected(*current))
 
-    def on_click(self, event: events.Click) -> None:
-        index = (int(self.scroll_offset.y) + event.y) // ENTRY_HEIGHT
-        if 0 <= index < len(self.items):
-            self.cursor = index
-            if event.chain >= 2:
-                self.action_select()
-
     # -- painting ----------------------------------------------------------
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(name, partial=True)
+
+    def empty_message(self) -> str:
+        if self.error:
+            return f"Cannot list highlights: {self.error}"
+        if self.query_text:
+            return f"No highlights match {self.query_text}"
+        return "No highlights yet. In the reader, h highlights a paragraph and a adds a note."
 
     def entry_lines(self, annotation: Annotation, story: Story, width: int) -> list[Text]:
         """The lines of one entry as rich Text (plain text only, never markup)."""
@@ -250,32 +217,18 @@ class AnnotationList(ScrollView, can_focus=True):
             line.truncate(width, overflow="ellipsis")
         return [quote, note, meta, Text("")]
 
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width or self.size.width
-        base = self.rich_style
-        line = int(self.scroll_offset.y) + y
-        if not self.items:
-            if y == 0:
-                if self.error:
-                    message = f"Cannot list highlights: {self.error}"
-                elif self.query_text:
-                    message = f"No highlights match {self.query_text}"
-                else:
-                    message = "No highlights yet. In the reader, h highlights a paragraph and a adds a note."
-                text = Text(" " + clean_line(message, None), style=base + self._style("annotation-list--empty"),
-                            no_wrap=True, end="")
-                return Strip(list(text.render(self.app.console))).crop_extend(0, width, base)
-            return Strip.blank(width, base)
-        index, row = divmod(line, ENTRY_HEIGHT)
-        if index >= len(self.items):
-            return Strip.blank(width, base)
-        annotation, story = self.items[index]
-        style = base
-        if index == self.cursor and row < ENTRY_HEIGHT - 1:
-            style = base + self.get_component_rich_style("annotation-list--cursor")
-        text = self.entry_lines(annotation, story, width)[row]
-        segments = Segment.apply_style(text.render(self.app.console), style=style)
-        return Strip(list(segments)).crop_extend(0, width, style)
+    def paint_key(self, item: tuple[Annotation, Story], index: int) -> tuple:
+        return (index, item[0].id)
+
+    def paint_item(self, item: tuple[Annotation, Story], index: int, width: int,
+                   selected: bool) -> list[Strip]:
+        console = self.app.console
+        strips = []
+        for row, text in enumerate(self.entry_lines(*item, width)):
+            style = self.style(None, selected and row < self.CURSOR_LINES)
+            segments = Segment.apply_style(text.render(console), style=style)
+            strips.append(Strip(list(segments)).crop_extend(0, width, style))
+        return strips
 
     def entry_plain(self, index: int, width: int = 200) -> list[str]:
         """The lines of entry ``index`` as they are painted (for tests)."""

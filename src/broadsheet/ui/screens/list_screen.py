@@ -2,31 +2,168 @@
 
 from __future__ import annotations
 
+import gc
+import importlib
+from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual import events
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, ProgressBar, Static
+from textual.strip import Strip
+from textual.widget import Widget
+from textual.widgets import Static
+from textual.worker import Worker, WorkerState
 
 from broadsheet.sanitize import clean_line, error_line
-from broadsheet.ui.screens.add_dialog import AddDialog
-from broadsheet.ui.screens.reader_screen import ReaderScreen
-from broadsheet.ui.screens.tag_editor import TagEditor
 from broadsheet.ui.widgets.story_list import StoryList
 from broadsheet.ui.widgets.tag_sidebar import TagSidebar, tag_query
 
 SIDEBAR_MIN_WIDTH = 120  # the tags sidebar shows by itself from this many columns
+# From this many stories, the unread and tag counts (a pass over every story)
+# are made in a thread after the list is shown, not before; at start, once the
+# first keys have had their turn.
+BACKGROUND_COUNTS_FROM = 20_000
+STARTUP_COUNT_DELAY = 0.3  # seconds
+READER_PRELOAD_DELAY = 1.0  # seconds
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+    from textual.widgets import Input, ProgressBar
+
     from broadsheet.services import Services
+
+# The reader, the dialogs, the search field and the progress bar are imported
+# and built when first used: the list is on screen before any of them is needed.
+
+
+class KeyBar(Widget):
+    """The keys of the screen along the bottom, drawn as one line.
+
+    It looks like Textual's Footer (the same colours and spacing, the palette
+    key on the right) but is one widget rather than one per key, and new
+    bindings (a focus change) repaint it rather than rebuild a dozen widgets.
+    """
+
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+    }
+    KeyBar > .key-bar--key {
+        color: $footer-key-foreground;
+        background: $footer-key-background;
+        text-style: bold;
+    }
+    KeyBar > .key-bar--description {
+        color: $footer-description-foreground;
+        background: $footer-description-background;
+    }
+    KeyBar > .key-bar--separator {
+        color: $foreground 20%;
+    }
+    """
+
+    COMPONENT_CLASSES = {"key-bar--key", "key-bar--description", "key-bar--separator"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._keys: tuple | None = None
+        self._spans: list[tuple[int, int, str, bool]] = []  # (start, end, key, enabled) as painted
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def _bindings_changed(self, screen: Screen) -> None:
+        if screen is self.screen and self.app.app_focus:
+            keys = self._keys_shown()
+            if keys != self._keys:
+                self._keys = keys
+                self.refresh()
+
+    def _keys_shown(self) -> tuple:
+        """((key, display, description, enabled) per action shown, the palette key or None)."""
+        app = self.app
+        first: dict[str, tuple[str, str, str, bool]] = {}
+        palette = None
+        for key, (_node, binding, enabled, _tooltip) in self.screen.active_bindings.items():
+            if binding.show and binding.action not in first:
+                first[binding.action] = (binding.key, app.get_key_display(binding), binding.description, enabled)
+            if key == app.COMMAND_PALETTE_BINDING and app.ENABLE_COMMAND_PALETTE:
+                palette = (binding.key, app.get_key_display(binding), binding.description, enabled)
+        return tuple(first.values()), palette
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        base = self.rich_style
+        if y or width <= 0:
+            return Strip.blank(width, base)
+        if self._keys is None:
+            self._keys = self._keys_shown()
+        keys, palette = self._keys
+        key_style = base + self.get_component_rich_style("key-bar--key", partial=True)
+        text_style = base + self.get_component_rich_style("key-bar--description", partial=True)
+        dim = Style(dim=True)
+        blank = Style(bgcolor=base.bgcolor)  # padding and the space between the keys and the palette key
+        tail: list[Segment] = []
+        if palette is not None:
+            # The palette key sits on the right behind a thin rule, as in Footer.
+            separator = self.get_component_styles("key-bar--separator").color
+            rule = Style.from_color((self.background_colors[1] + separator).rich_color)
+            tail = [Segment("▏", base + rule), Segment(palette[1], key_style),
+                    Segment(f" {palette[2]}", text_style), Segment(" ", blank)]
+        room = width - sum(cell_len(segment.text) for segment in tail)
+        segments: list[Segment] = []
+        spans = []
+        x = 0
+        for key, display, description, enabled in keys:
+            if x >= room:
+                break
+            pieces = [(f" {display} ", key_style), (f"{description} " if description else "", text_style)]
+            start = x
+            for text, style in pieces:
+                if not text:
+                    continue
+                if not enabled:
+                    style = style + dim
+                cells = cell_len(text)
+                if x + cells > room:
+                    text = set_cell_size(text, room - x)
+                    cells = room - x
+                if text:
+                    segments.append(Segment(text, style))
+                x += cells
+            spans.append((start, x, key, enabled))
+        if x < room:
+            segments.append(Segment(" " * (room - x), blank))
+        if palette is not None and room >= 0:
+            spans.append((room, width, palette[0], palette[3]))
+            segments.extend(tail)
+        self._spans = spans
+        return Strip(segments).crop_extend(0, width, base)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        for start, end, key, enabled in self._spans:
+            if start <= event.x < end:
+                if enabled:
+                    self.app.simulate_key(key)
+                else:
+                    self.app.bell()
+                return
 
 
 class ListScreen(Screen):
     CSS_PATH = "list_screen.tcss"
+    AUTO_FOCUS = "#stories"  # not the first focusable widget (the sidebar)
 
     BINDINGS = [
         Binding("slash", "search", "Search", id="list.search"),
@@ -48,18 +185,19 @@ class ListScreen(Screen):
         self.initial_query = query
         self.refreshing = False
         self.sidebar_wanted: bool | None = None  # None: shown when the terminal is wide
+        self._suspended = False  # another screen was pushed over this one
+        self._started = False  # on_mount has run
+        self._status: tuple[Horizontal, Static, ProgressBar] | None = None
+        self._count_timer: Timer | None = None
+        self._total = 0
+        self._unread: int | None = None  # None: not counted yet
 
     def compose(self) -> ComposeResult:
         yield Static(id="list-header")
         with Horizontal(id="list-body"):
             yield TagSidebar(self.services, id="tag-sidebar")
             yield StoryList(self.services, self.initial_query, id="stories")
-        with Horizontal(id="list-status"):
-            yield Static(id="status-text")
-            yield ProgressBar(id="status-progress", show_eta=False)
-        yield Input(placeholder="Search: words, \"a phrase\", tag:NAME, is:unread — enter applies, escape clears",
-                    id="search")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def story_list(self) -> StoryList:
@@ -70,14 +208,28 @@ class ListScreen(Screen):
         return self.query_one("#tag-sidebar", TagSidebar)
 
     def on_mount(self) -> None:
-        self.story_list.focus()
-        self.update_header()
         self._place_sidebar()
+        self.recount()
+        self._started = True
+        # The reader is imported when first needed; a moment after the list
+        # is up, so that the first story opens as fast as the next ones.
+        self.set_timer(READER_PRELOAD_DELAY, _preload_reader)
+        if getattr(self.app, "settle_memory", False):
+            # The widgets of this screen live as long as the app: once it is
+            # shown, keep the garbage collector from scanning them while keys
+            # are handled (a full collection costs tens of milliseconds).
+            self.call_after_refresh(gc.freeze)
+
+    def on_screen_suspend(self) -> None:
+        self._suspended = True
 
     def on_screen_resume(self) -> None:
+        # The first resume is the screen being shown: on_mount has read everything.
+        if not self._suspended:
+            return
+        self._suspended = False
         self.story_list.reload(keep_cursor=True)
-        self.update_header()
-        self.sidebar.reload()
+        self.recount()
 
     def on_resize(self, event: events.Resize) -> None:
         self._place_sidebar()
@@ -95,6 +247,8 @@ class ListScreen(Screen):
             if not wanted and self.sidebar.has_focus:
                 self.story_list.focus()
             self.sidebar.set_class(wanted, "visible")
+            if wanted and self.sidebar.stale and self._started:
+                self.recount()
 
     def action_toggle_sidebar(self) -> None:
         """Show and focus the tags sidebar; from the sidebar, hide it."""
@@ -113,7 +267,7 @@ class ListScreen(Screen):
         message.stop()
         self.story_list.set_query(tag_query(message.tag) if message.tag else "")
         self.story_list.focus()
-        self.update_header()
+        self._show_header()  # a new filter: the counts stay
 
     def on_tag_sidebar_changed(self, message: TagSidebar.Changed) -> None:
         message.stop()
@@ -121,18 +275,41 @@ class ListScreen(Screen):
             # The list was showing that tag: follow it to its new name.
             self.story_list.set_query(tag_query(message.new) if message.new else "")
         self.story_list.reload(keep_cursor=True)
+        self._show_header()  # tags changed, not the stories: their counts stay
+
+    # -- counts --------------------------------------------------------------------
+    @property
+    def counting_in_background(self) -> bool:
+        return self._total >= BACKGROUND_COUNTS_FROM
+
+    def recount(self) -> None:
+        """Count the stories, the unread ones and the tags again (after a change) for
+        the header and the sidebar: at once in a small library, in a thread in a
+        large one (the header and sidebar show the new counts when they are ready)."""
         self.update_header()
+        if not self.counting_in_background:
+            self.sidebar.reload()
 
     def update_header(self) -> None:
+        """Count the stories (and the unread ones: at once in a small library, in
+        a thread in a large one) and show them with the filter in the header."""
         try:
-            total = self.services.count_stories("")
-            unread = self.services.count_stories("is:unread")
+            self._total = self.services.count_stories("")
+            if not self.counting_in_background:
+                self._unread = self.services.count_stories("is:unread")
         except Exception:
-            total = unread = 0
+            self._total, self._unread = 0, 0
+        if self.counting_in_background:
+            self._count_in_background()
+        self._show_header()
+
+    def _show_header(self) -> None:
         header = Text(no_wrap=True, overflow="ellipsis")
         header.append("broadsheet", style="bold")
         header.append(f"  {clean_line(self.services.library_path.name, 80)}", style="dim")
-        header.append(f"  {total} stories · {unread} unread")
+        header.append(f"  {self._total} stories")
+        if self._unread is not None:
+            header.append(f" · {self._unread} unread")
         query = self.story_list.query_text
         if query:
             header.append("  filter: ", style="dim")
@@ -140,8 +317,40 @@ class ListScreen(Screen):
             header.append(f" ({self.story_list.count})")
         self.query_one("#list-header", Static).update(header)
 
+    def _count_in_background(self) -> None:
+        sidebar = self.sidebar
+        if self.sidebar_visible:
+            sidebar.show_counts(None, self._total, self._unread)
+        else:
+            sidebar.stale = True
+        if self._started:
+            self._start_counting()
+        elif self._count_timer is None:
+            # The screen is starting: the list is painted and takes keys first.
+            self._count_timer = self.set_timer(STARTUP_COUNT_DELAY, self._start_counting)
+
+    def _start_counting(self) -> None:
+        self.run_worker(partial(_count, self.services.library_path, self.sidebar_visible), name="counts",
+                        group="counts", exclusive=True, thread=True, exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.name != "counts" or not self.is_mounted:
+            return
+        if event.state == WorkerState.SUCCESS:
+            total, unread, tags = worker.result
+            self._total, self._unread = total, unread
+            self._show_header()
+            if tags is not None:
+                self.sidebar.show_counts(tags, total, unread)
+        elif event.state == WorkerState.ERROR:
+            self.notify(f"Cannot count the stories: {error_line(worker.error)}", severity="error",
+                        markup=False)
+
     # -- opening -------------------------------------------------------------
     def on_story_list_selected(self, message: StoryList.Selected) -> None:
+        from broadsheet.ui.screens.reader_screen import ReaderScreen
+
         message.stop()
         self.app.push_screen(ReaderScreen(self.services, message.story, self.story_list))
 
@@ -149,19 +358,30 @@ class ListScreen(Screen):
         message.stop()
 
     # -- search --------------------------------------------------------------
-    def action_search(self) -> None:
-        search = self.query_one("#search", Input)
+    async def _search_field(self) -> "Input":
+        from textual.widgets import Input
+
+        found = self.query("#search")
+        if found:
+            return found.first(Input)
+        search = Input(placeholder="Search: words, \"a phrase\", tag:NAME, is:unread — enter applies, "
+                                   "escape clears", id="search")
+        await self.mount(search, before=self.query_one(KeyBar))
+        return search
+
+    async def action_search(self) -> None:
+        search = await self._search_field()
         search.value = self.story_list.query_text
         search.add_class("visible")
         search.focus()
 
     def action_clear_search(self) -> None:
-        search = self.query_one("#search", Input)
-        search.value = ""
-        search.remove_class("visible")
+        for search in self.query("#search"):
+            search.value = ""
+            search.remove_class("visible")
         if self.story_list.query_text:
             self.story_list.set_query("")
-            self.update_header()
+            self._show_header()  # a new filter: the counts stay
         self.story_list.focus()
 
     def on_input_submitted(self, message: Input.Submitted) -> None:
@@ -172,7 +392,7 @@ class ListScreen(Screen):
         message.input.remove_class("visible")
         self.story_list.set_query(query)
         self.story_list.focus()
-        self.update_header()
+        self._show_header()  # a new filter: the counts stay
         if self.story_list.error:
             self.notify(self.story_list.error, title="Search", severity="warning", markup=False)
 
@@ -185,8 +405,9 @@ class ListScreen(Screen):
         def saved(tags: tuple[str, ...] | None) -> None:
             if tags is not None:
                 self.story_list.reload(keep_cursor=True)
-                self.update_header()
-                self.sidebar.reload()
+                self.recount()
+
+        from broadsheet.ui.screens.tag_editor import TagEditor
 
         self.app.push_screen(TagEditor(self.services, story), saved)
 
@@ -200,8 +421,7 @@ class ListScreen(Screen):
             self.notify(error_line(error), severity="error", markup=False)
             return
         self.story_list.reload(keep_cursor=True)
-        self.update_header()
-        self.sidebar.reload()
+        self.recount()
 
     def action_toggle_star(self) -> None:
         story = self.story_list.current_story
@@ -226,6 +446,8 @@ class ListScreen(Screen):
 
     # -- network ---------------------------------------------------------------
     def action_add(self) -> None:
+        from broadsheet.ui.screens.add_dialog import AddDialog
+
         def chosen(result: tuple[list[str], list[str]] | None) -> None:
             if result:
                 urls, tags = result
@@ -233,14 +455,27 @@ class ListScreen(Screen):
 
         self.app.push_screen(AddDialog(), chosen)
 
+    def _status_bar(self) -> tuple[Horizontal, Static, "ProgressBar"]:
+        """The progress line under the list (built the first time it is needed)."""
+        if self._status is None:
+            from textual.widgets import ProgressBar
+
+            text = Static(id="status-text")
+            bar = ProgressBar(id="status-progress", show_eta=False)
+            status = Horizontal(text, bar, id="list-status")
+            self.mount(status, before=self.query_one(KeyBar))
+            self._status = (status, text, bar)
+        return self._status
+
     def _show_progress(self, label: str, done: int, total: int) -> None:
-        self.query_one("#list-status").add_class("visible")
-        self.query_one("#status-text", Static).update(Text(clean_line(label, 200), no_wrap=True, overflow="ellipsis"))
-        bar = self.query_one("#status-progress", ProgressBar)
+        status, text, bar = self._status_bar()
+        status.add_class("visible")
+        text.update(Text(clean_line(label, 200), no_wrap=True, overflow="ellipsis"))
         bar.update(total=max(total, 1), progress=done)
 
     def _hide_progress(self) -> None:
-        self.query_one("#list-status").remove_class("visible")
+        if self._status is not None:
+            self._status[0].remove_class("visible")
 
     async def _add(self, urls: list[str], tags: list[str]) -> None:
         def progress(done: int, total: int, label: str) -> None:
@@ -257,8 +492,7 @@ class ListScreen(Screen):
         finally:
             self._hide_progress()
             self.story_list.reload(keep_cursor=True)
-            self.update_header()
-            self.sidebar.reload()
+            self.recount()
 
     def action_refresh(self) -> None:
         if self.refreshing:
@@ -283,5 +517,23 @@ class ListScreen(Screen):
             self.refreshing = False
             self._hide_progress()
             self.story_list.reload(keep_cursor=True)
-            self.update_header()
-            self.sidebar.reload()
+            self.recount()
+
+
+def _preload_reader() -> None:
+    importlib.import_module("broadsheet.ui.screens.reader_screen")
+
+
+def _count(path: Path, with_tags: bool) -> tuple[int, int, list[tuple[str, int, int]] | None]:
+    """(stories, unread stories, tag counts or None), on a connection of its own
+    (this runs in a thread while the list stays in use)."""
+    from broadsheet.services import Services
+
+    services = Services.open(path)
+    try:
+        total = services.count_stories("")
+        unread = services.count_stories("is:unread")
+        tags = list(services.tag_counts()) if with_tags else None
+    finally:
+        services.close()
+    return total, unread, tags

@@ -1,9 +1,11 @@
 """The story list: a Line-API widget that pages rows in from the library.
 
-Only the rows on screen are built.  Rows come from
+Only the rows on screen are painted.  Rows come from
 ``services.stories_page(query, offset, limit)`` in pages of ``page_size``; a few
 pages are cached and the rest are fetched on demand, so a library of 100 000
-stories opens as fast as one of ten.
+stories opens as fast as one of ten.  A row is a handful of segments in styles
+looked up once (see :class:`~broadsheet.ui.widgets.paged_list.PagedList`), and
+painted rows are kept, so moving the cursor repaints two rows from cache.
 """
 
 from __future__ import annotations
@@ -13,21 +15,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
-from rich.style import Style
-from rich.text import Text
-from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from broadsheet import humanize
 from broadsheet.model import Story, utcnow
 from broadsheet.sanitize import clean_line
+from broadsheet.ui.widgets.paged_list import PagedList
 
 if TYPE_CHECKING:
     from broadsheet.services import Services
@@ -45,17 +43,18 @@ def _fit(text: str, width: int) -> str:
     """``text`` cut to ``width`` cells with an ellipsis, padded to exactly ``width``."""
     if width <= 0:
         return ""
-    if cell_len(text) > width:
-        cut = Text(text)
-        cut.truncate(width, overflow="ellipsis")
-        text = cut.plain
-    return text + " " * max(0, width - cell_len(text))
+    cells = cell_len(text)
+    if cells > width:
+        return set_cell_size(text, width - 1) + "…"
+    return text + " " * (width - cells)
 
 
-class StoryList(ScrollView, can_focus=True):
+class StoryList(PagedList):
     """A virtual list of stories matching a query."""
 
     DEFAULT_CSS = (Path(__file__).with_suffix(".tcss")).read_text(encoding="utf-8")
+
+    COMPONENT_PREFIX = "story-list"
 
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", id="list.down"),
@@ -78,8 +77,6 @@ class StoryList(ScrollView, can_focus=True):
         "story-list--tag",
         "story-list--empty",
     }
-
-    cursor: reactive[int] = reactive(0, always_update=True, init=False)
 
     class Selected(Message):
         """The user asked to read a story (enter, double click)."""
@@ -116,13 +113,15 @@ class StoryList(ScrollView, can_focus=True):
         self._pages: OrderedDict[int, list[Story]] = OrderedDict()
         self._count = 0
         self.fetch_count = 0  # pages fetched from the library so far
-        self._rows: OrderedDict[tuple, Strip] = OrderedDict()  # painted rows
-        self._base: Style | None = None
         self.error: str | None = None
 
     # -- data --------------------------------------------------------------
     @property
     def count(self) -> int:
+        return self._count
+
+    @property
+    def item_count(self) -> int:
         return self._count
 
     def now(self) -> datetime:
@@ -132,31 +131,7 @@ class StoryList(ScrollView, can_focus=True):
         return clock() if callable(clock) else utcnow()
 
     def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.reload(keep_cursor=False)
-
-    def _theme_changed(self, _theme) -> None:
-        self._rich_style_cache.clear()
-        self._forget_paint()
-
-    def _forget_paint(self) -> None:
-        self._rows.clear()
-        self._base = None
-        self.refresh()
-
-    def on_focus(self) -> None:
-        self._forget_paint()
-
-    def on_blur(self) -> None:
-        self._forget_paint()
-
-    def on_resize(self) -> None:
-        self._forget_paint()
-
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._rows.clear()
-        self._base = None
 
     def set_query(self, query: str) -> None:
         self.query_text = query
@@ -166,7 +141,7 @@ class StoryList(ScrollView, can_focus=True):
         """Forget cached pages and count the stories again (after a change)."""
         current = self.current_story if keep_cursor else None
         self._pages.clear()
-        self._rows.clear()
+        self.forget_items()
         try:
             self._count = self.services.count_stories(self.query_text)
             self.error = None
@@ -189,9 +164,10 @@ class StoryList(ScrollView, can_focus=True):
         self.refresh()
 
     def _page(self, page: int) -> list[Story]:
-        if page in self._pages:
+        rows = self._pages.get(page)
+        if rows is not None:
             self._pages.move_to_end(page)
-            return self._pages[page]
+            return rows
         try:
             rows = self.services.stories_page(self.query_text, page * self.page_size, self.page_size)
         except Exception as error:
@@ -206,9 +182,11 @@ class StoryList(ScrollView, can_focus=True):
     def story_at(self, index: int) -> Story | None:
         if index < 0 or index >= self._count:
             return None
-        rows = self._page(index // self.page_size)
-        offset = index % self.page_size
+        page, offset = divmod(index, self.page_size)
+        rows = self._page(page)
         return rows[offset] if offset < len(rows) else None
+
+    item_at = story_at
 
     @property
     def current_story(self) -> Story | None:
@@ -221,126 +199,57 @@ class StoryList(ScrollView, can_focus=True):
                 if row.id == story.id:
                     rows[offset] = story
                     self.refresh_line(page * self.page_size + offset)
-        self._rows.clear()
+        self.forget_items()
 
     # -- cursor ------------------------------------------------------------
-    def validate_cursor(self, value: int) -> int:
-        if self._count <= 0:
-            return 0
-        return max(0, min(value, self._count - 1))
-
     def watch_cursor(self, old: int, new: int) -> None:
-        top = self.scroll_offset.y
-        self._scroll_cursor_into_view()
-        if self.scroll_offset.y == top:
-            self.refresh_line(old)
-            self.refresh_line(new)
-        else:
-            self.refresh()
+        super().watch_cursor(old, new)
         self.post_message(self.Highlighted(self.story_at(new), new))
-
-    def _scroll_cursor_into_view(self) -> None:
-        height = self.scrollable_content_region.height or self.size.height
-        top = int(self.scroll_offset.y)
-        if height <= 0:
-            return
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, immediate=True)
-        elif self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, immediate=True)
-
-    def _page_height(self) -> int:
-        return max(1, (self.scrollable_content_region.height or self.size.height) - 1)
-
-    def action_cursor_down(self) -> None:
-        self.cursor += 1
-
-    def action_cursor_up(self) -> None:
-        self.cursor -= 1
-
-    def action_cursor_top(self) -> None:
-        self.cursor = 0
-
-    def action_cursor_bottom(self) -> None:
-        self.cursor = self._count - 1
-
-    def action_page_down(self) -> None:
-        self.cursor += self._page_height()
-
-    def action_page_up(self) -> None:
-        self.cursor -= self._page_height()
 
     def action_select(self) -> None:
         story = self.current_story
         if story is not None:
             self.post_message(self.Selected(story, self.cursor))
 
-    def on_click(self, event: events.Click) -> None:
-        index = int(self.scroll_offset.y) + event.y
-        if 0 <= index < self._count:
-            self.cursor = index
-            if event.chain >= 2:
-                self.action_select()
-
     # -- painting ----------------------------------------------------------
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width or self.size.width
-        if self._base is None:
-            self._base = self.rich_style
-        base = self._base
-        index = int(self.scroll_offset.y) + y
-        if self._count == 0:
-            if y == 0:
-                if self.error:
-                    message = f"Cannot list stories: {self.error}"
-                elif self.query_text:
-                    message = f"No stories match {self.query_text}"
-                else:
-                    message = "No stories yet. Press a to add a feed or an article."
-                style = base + self.get_component_rich_style("story-list--empty")
-                text = Text(" " + clean_line(message, None), style=style, no_wrap=True, end="")
-                segments = Segment.apply_style(text.render(self.app.console), style=style)
-                return Strip(list(segments)).crop_extend(0, width, base)
-            return Strip.blank(width, base)
-        story = self.story_at(index)
-        if story is None:
-            return Strip.blank(width, base)
-        selected = index == self.cursor
-        key = (story.id, width, selected, story.read, story.starred, story.tags)
-        strip = self._rows.get(key)
-        if strip is None:
-            strip = self._rows[key] = self.render_row(story, width, selected)
-            while len(self._rows) > 400:
-                self._rows.popitem(last=False)
-        return strip
+    def empty_message(self) -> str:
+        if self.error:
+            return f"Cannot list stories: {self.error}"
+        if self.query_text:
+            return f"No stories match {self.query_text}"
+        return "No stories yet. Press a to add a feed or an article."
 
-    def render_row(self, story: Story, width: int, selected: bool) -> Strip:
-        if self._base is None:
-            self._base = self.rich_style
-        base = self._base
-        if selected:
-            base = base + self.get_component_rich_style("story-list--cursor")
-        text = self.row_text(story, width, base)
-        segments = list(Segment.apply_style(text.render(self.app.console), style=base))
-        return Strip(segments).crop_extend(0, width, base)
+    def paint_key(self, story: Story, index: int) -> tuple:
+        return (story.id, story.read, story.starred, story.tags)
 
-    def row_text(self, story: Story, width: int, base: Style | None = None) -> Text:
-        """One row as rich Text (plain text only; nothing is parsed as markup)."""
-        base = base if base is not None else self.rich_style
-        style = self.get_component_rich_style
-        text = Text(no_wrap=True, end="", style=base)
-        mark = " " if story.read else UNREAD_MARK
+    def paint_item(self, story: Story, index: int, width: int, selected: bool) -> list[Strip]:
+        style = self.style
+        segments = []
+        cells = 0
+        for text, component in self.row_parts(story, width):
+            segments.append(Segment(text, style(component, selected)))
+            cells += cell_len(text)
+        base = style(None, selected)
+        if cells < width:
+            segments.append(Segment(" " * (width - cells), base))
+        elif cells > width:
+            return [Strip(segments).crop_extend(0, width, base)]
+        return [Strip(segments, width)]
+
+    def row_parts(self, story: Story, width: int) -> list[tuple[str, str | None]]:
+        """One row as (text, component class) pieces; plain text only, never markup."""
+        parts: list[tuple[str, str | None]] = []
         if story.starred:
-            text.append(f" {mark}", style=style("story-list--unread-mark", partial=True))
-            text.append(STAR_MARK, style=style("story-list--star", partial=True))
+            parts.append((" " + (" " if story.read else UNREAD_MARK), "story-list--unread-mark"))
+            parts.append((STAR_MARK, "story-list--star"))
         elif not story.read:
-            text.append(f" {mark} ", style=style("story-list--unread-mark", partial=True))
+            parts.append((f" {UNREAD_MARK} ", "story-list--unread-mark"))
         else:
-            text.append("   ")
+            parts.append(("   ", None))
         source = clean_line(story.source_title or "", None)
         source_width = SOURCE_WIDTH if width >= 80 else max(6, SOURCE_WIDTH * width // 100)
-        text.append(_fit(source, source_width), style=style("story-list--source", partial=True))
-        text.append(" ")
+        parts.append((_fit(source, source_width), "story-list--source"))
+        parts.append((" ", None))
         when = story.when
         # "39 minutes ago" where there is room, "39m" on narrow terminals.
         if width >= WIDE_ROW:
@@ -349,27 +258,24 @@ class StoryList(ScrollView, can_focus=True):
         else:
             age_width = AGE_WIDTH
             age = humanize.short_ago(when, now=self.now()) if when is not None else ""
-        text.append(age.rjust(age_width)[:age_width] if age else " " * age_width,
-                    style=style("story-list--age", partial=True))
-        text.append("  ")
+        parts.append((age.rjust(age_width)[:age_width] if age else " " * age_width, "story-list--age"))
+        parts.append(("  ", None))
         tags = " ".join("#" + clean_line(tag, 64) for tag in story.tags)
         used = 3 + source_width + 1 + age_width + 2
         room = max(0, width - used - 1)
         title = clean_line(story.title or "(untitled)", None)
+        title_cells = cell_len(title)
         tag_room = 0
         if tags:
             # Tags get what the title leaves, and at least a third of the row.
-            tag_room = min(cell_len(tags), max(0, room - cell_len(title) - 2, room // 3))
+            tag_room = min(cell_len(tags), max(0, room - title_cells - 2, room // 3))
             room -= tag_room + 2
         title_style = "story-list--title-read" if story.read else "story-list--title-unread"
-        shown = title
-        if cell_len(title) > room:
-            shown = _fit(title, room)
-        text.append(shown, style=style(title_style, partial=True))
+        parts.append((_fit(title, room) if title_cells > room else title, title_style))
         if tags and tag_room > 0:
-            text.append("  ")
-            text.append(_fit(tags, tag_room).rstrip(), style=style("story-list--tag", partial=True))
-        return text
+            parts.append(("  ", None))
+            parts.append((_fit(tags, tag_room).rstrip(), "story-list--tag"))
+        return parts
 
     def row_plain(self, index: int, width: int | None = None) -> str:
         """The text of row ``index`` as it is painted (for tests and debugging)."""
@@ -377,4 +283,4 @@ class StoryList(ScrollView, can_focus=True):
         if story is None:
             return ""
         width = width or self.scrollable_content_region.width or self.size.width or 100
-        return self.row_text(story, width).plain
+        return "".join(text for text, _ in self.row_parts(story, width))
