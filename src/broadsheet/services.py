@@ -152,10 +152,10 @@ class Services:
 
     def ensure_welcome(self) -> bool:
         """Give an empty library the bundled Welcome stories; True if added."""
-        from broadsheet.extract import extract_document
-
         if self.library.has_sources():
             return False
+        from broadsheet.extract import extract_document  # only now: it costs a first screen ~60 ms
+
         samples = resources.files("broadsheet.samples")
         index = json.loads(samples.joinpath("index.json").read_text(encoding="utf-8"))
         source_id = self.library.bundled_source_id(WELCOME_TITLE)
