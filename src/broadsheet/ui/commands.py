@@ -83,8 +83,7 @@ class AppCommands:
         screen = self._list_screen()
         if screen is not None and screen.is_mounted:
             screen.story_list.reload(keep_cursor=True)
-            screen.update_header()
-            screen.sidebar.reload()
+            screen.recount()
 
     def _tell(self, message: str, severity: str = "information", title: str = "") -> None:
         app: Any = self
@@ -105,7 +104,7 @@ class AppCommands:
                 while app.screen is not screen:
                     app.pop_screen()
                 screen.story_list.set_query(query)
-                screen.update_header()
+                screen.recount()
 
         app.push_screen(SourcesScreen(self.services, clock=app.clock), chosen)
 
