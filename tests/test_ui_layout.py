@@ -61,3 +61,26 @@ async def test_narrow_terminal_has_one_pane_and_the_preview_goes_when_it_shrinks
         assert not screen.preview.display
         assert screen.story_list.region.width >= 90
     services.close()
+
+
+async def test_narrow_terminal_shows_the_tags_sidebar_as_its_own_pane(library):
+    services = Services.open(library)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        await pilot.press("T")
+        await settle(app, pilot)
+        assert screen.sidebar_visible and screen.sidebar.has_focus
+        assert not screen.story_list.display
+        assert screen.sidebar.region.width >= 78
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not screen.sidebar_visible and screen.story_list.has_focus
+        assert screen.story_list.region.width >= 78
+        await pilot.press("T", "j", "j", "enter")  # choose a tag: back to the list, filtered
+        await settle(app, pilot)
+        assert not screen.sidebar_visible and screen.story_list.display
+        assert screen.story_list.query_text.startswith("tag:")
+        assert 0 < screen.story_list.count < 5
+    services.close()

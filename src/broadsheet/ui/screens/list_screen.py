@@ -159,9 +159,14 @@ class ListScreen(Screen):
         return self.sidebar.has_class("visible")
 
     def _place_sidebar(self) -> None:
+        """Beside the list from SIDEBAR_MIN_WIDTH columns; below that the sidebar,
+        when asked for, takes the whole width (one pane at a time)."""
+        narrow = self.app.size.width < SIDEBAR_MIN_WIDTH
         wanted = self.sidebar_wanted
         if wanted is None:
-            wanted = self.app.size.width >= SIDEBAR_MIN_WIDTH
+            wanted = not narrow
+        self.set_class(narrow, "-narrow")
+        self.story_list.display = not (narrow and wanted)
         if wanted != self.sidebar_visible:
             if not wanted and self.sidebar.has_focus:
                 self.story_list.focus()
@@ -184,6 +189,9 @@ class ListScreen(Screen):
 
     def on_tag_sidebar_chosen(self, message: TagSidebar.Chosen) -> None:
         message.stop()
+        if self.has_class("-narrow"):  # one pane at a time: back to the list
+            self.sidebar_wanted = False
+            self._place_sidebar()
         self.story_list.set_query(tag_query(message.tag) if message.tag else "")
         self.story_list.focus()
         self._show_header()  # a new filter: the counts stay
@@ -298,6 +306,11 @@ class ListScreen(Screen):
         search.focus()
 
     def action_clear_search(self) -> None:
+        if self.has_class("-narrow") and self.sidebar.has_focus:
+            # The sidebar fills a narrow screen: escape goes back to the list.
+            self.sidebar_wanted = False
+            self._place_sidebar()
+            return
         for search in self.query("#search"):
             search.value = ""
             search.remove_class("visible")
