@@ -11,7 +11,7 @@ from broadsheet import config
 from broadsheet.config import Config
 from broadsheet.services import Services
 from broadsheet.ui.app import BroadsheetApp
-from broadsheet.ui.themes import VARIABLE_DEFAULTS, load_themes
+from broadsheet.ui.themes import contrast_ratio, VARIABLE_DEFAULTS, load_themes
 
 GOOD = """
 name = "paper"
@@ -73,7 +73,14 @@ async def test_app_uses_configured_theme_and_reports_unknown(tmp_path: Path):
         assert app.theme_variables["bs-highlight-yellow"].lower() == "#f4e3a1"
         app.theme = "textual-dark"  # a built-in theme without broadsheet's colours
         await pilot.pause()
-        assert app.theme_variables["bs-tag"] == VARIABLE_DEFAULTS["bs-tag"]
+        dark_tag = app.theme_variables["bs-tag"]
+        assert set(VARIABLE_DEFAULTS) <= set(app.theme_variables)
+        app.theme = "textual-light"  # a light one: its own, readable colours, not the dark defaults
+        await pilot.pause()
+        background = app.theme_variables["background"]
+        for name in ("bs-tag", "bs-link", "bs-unread", "bs-muted", "bs-quote"):
+            assert contrast_ratio(background, app.theme_variables[name]) >= 3, name  # the dark ones: ~1.5
+        assert app.theme_variables["bs-tag"] != dark_tag
     app = BroadsheetApp(services, Config(theme="no-such-theme"))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()

@@ -17,7 +17,7 @@ from broadsheet.model import utcnow
 from broadsheet.sanitize import clean_line
 from broadsheet.ui.commands import AppCommands
 from broadsheet.ui.screens.list_screen import ListScreen
-from broadsheet.ui.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_theme_named, load_themes
+from broadsheet.ui.themes import derived_variables, DEFAULT_THEME, VARIABLE_DEFAULTS, load_theme_named, load_themes
 
 if TYPE_CHECKING:
     from broadsheet.services import Services
@@ -84,7 +84,19 @@ class BroadsheetApp(AppCommands, App):
             self.set_keymap(keymap)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
-        return dict(VARIABLE_DEFAULTS)
+        """broadsheet's colours for the current theme: a theme file sets them; for
+        other themes (Textual's own) they are derived from its colours, light or
+        dark, and checked for contrast (once per theme)."""
+        try:
+            theme = self.current_theme
+        except Exception:  # noqa: BLE001 - no theme yet while the app starts
+            return dict(VARIABLE_DEFAULTS)
+        cache = self.__dict__.setdefault("_derived_variables", {})
+        if theme.name not in cache:
+            own = {key for key in theme.variables if key.startswith("bs-")}
+            cache[theme.name] = (dict(VARIABLE_DEFAULTS) if own >= set(VARIABLE_DEFAULTS)
+                                 else derived_variables(theme))
+        return dict(cache[theme.name])
 
     # -- themes, built when first needed -------------------------------------------
     def _known_theme(self, name: str) -> bool:
