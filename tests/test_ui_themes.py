@@ -260,3 +260,35 @@ async def test_every_bundled_theme_renders_the_list_and_the_reader(tmp_path: Pat
             assert all(_hex(s.style.color) == theme.foreground.lower() for s in marked), name
             assert theme.background.lower() in {_hex(s.style.bgcolor) for s in painted if s.style}
     services.close()
+
+
+async def test_palette_theme_switch_with_a_broken_user_theme_is_remembered(tmp_path: Path):
+    """A user theme folder with one good and one broken file: the broken one is
+    named, the good one is offered in the palette, and choosing it is remembered."""
+    from textual.command import CommandPalette
+
+    from broadsheet.config import config_path, load_config, user_themes_dir
+
+    user = user_themes_dir()
+    user.mkdir(parents=True)
+    (user / "paper.toml").write_text(GOOD, encoding="utf-8")
+    (user / "broken.toml").write_text('name = "broken"\nprimary = \n', encoding="utf-8")
+    services = Services.open(tmp_path / "lib.sqlite3")
+    services.ensure_welcome()
+    app = BroadsheetApp(services, load_config(), remember_theme=True)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert app.theme == "broadsheet-dark"
+        await app.run_action("change_theme")
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
+        messages = [n.message for n in app._notifications]
+        assert any(str(user / "broken.toml") in m for m in messages), messages
+        await pilot.press(*"paper")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.theme == "paper"
+        assert app.theme_variables["bs-highlight-yellow"]  # broadsheet's colours are there
+    services.close()
+    assert load_config(config_path()).theme == "paper"
