@@ -62,23 +62,28 @@ def main() -> None:
     newsboat = next(n for n in names if n.startswith("newsboat"))
     print(f"\n{args.feeds} feeds x {args.items} items, {args.latency_ms:.0f} ms per request, "
           f"{args.repeats} interleaved repeats; medians\n")
+    # load1: the machine's 1-minute load before each run (median); other work
+    # on the machine slows both programs, not always alike.
     print(f"{'phase':7} {'command':22} {'wall s':>8} {'cpu s':>7} {'RSS MB':>7} {'items':>7}"
-          f"  {'wall ratio':>10}  verdict")
+          f" {'load1':>6}  {'wall ratio':>10}  verdict")
     for phase in [p.strip() for p in args.phases.split(",")]:
         med = {}
         for name in names:
             rs = [r for r in runs if r["name"] == name and r["phase"] == phase]
             med[name] = (statistics.median(r["wall_s"] for r in rs),
                          statistics.median(r["cpu_s"] or 0 for r in rs),
-                         statistics.median(r["maxrss_mb"] or 0 for r in rs), rs[-1]["items"])
+                         statistics.median(r["maxrss_mb"] or 0 for r in rs), rs[-1]["items"],
+                         statistics.median(r.get("load1_before") or 0 for r in rs))
         ref_wall, ref_cpu = med[newsboat][0], med[newsboat][1]
-        for name, (wall, cpu, rss, items) in med.items():
+        for name, (wall, cpu, rss, items, load) in med.items():
             if name == newsboat:
-                print(f"{phase:7} {name:22} {wall:8.2f} {cpu:7.2f} {rss:7.0f} {items!s:>7}  {'(ref)':>10}")
+                print(f"{phase:7} {name:22} {wall:8.2f} {cpu:7.2f} {rss:7.0f} {items!s:>7} "
+                      f"{load:6.2f}  {'(ref)':>10}")
                 continue
             ratio = wall / ref_wall
             ok = ratio <= WALL_RATIO and cpu < ref_cpu
-            print(f"{phase:7} {name:22} {wall:8.2f} {cpu:7.2f} {rss:7.0f} {items!s:>7}  {ratio:9.2f}x  "
+            print(f"{phase:7} {name:22} {wall:8.2f} {cpu:7.2f} {rss:7.0f} {items!s:>7} "
+                  f"{load:6.2f}  {ratio:9.2f}x  "
                   f"{'PASS' if ok else 'FAIL'} (wall <= {WALL_RATIO}x: {ratio <= WALL_RATIO}, "
                   f"cpu < newsboat: {cpu < ref_cpu})")
 

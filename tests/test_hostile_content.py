@@ -322,7 +322,6 @@ def test_huge_json_feed_is_cut_and_fast():
     assert len(parsed.items) == MAX_ITEMS and parsed.items[0].title == "t0"
 
 
-@pytest.mark.xfail(strict=True, reason="the library keeps every story of a feed: a feed rotating its GUIDs grows it without bound")
 async def test_feed_rotating_every_guid_does_not_grow_without_bound(http_server, services):
     counter = {"n": 0}
 

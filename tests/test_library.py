@@ -267,7 +267,7 @@ def test_an_older_schema_is_migrated_after_a_backup(tmp_path):
     old.executescript(
         "DROP TABLE source_tags; DROP INDEX stories_time_state; DROP INDEX stories_id_state;"
         "ALTER TABLE stories DROP COLUMN note; ALTER TABLE sources DROP COLUMN failures;"
-        "ALTER TABLE sources DROP COLUMN gone;"
+        "ALTER TABLE sources DROP COLUMN gone; ALTER TABLE sources DROP COLUMN content_hash;"
         "PRAGMA user_version = 1;"
     )
     old.close()
@@ -297,3 +297,212 @@ def test_feed_tags_go_to_its_new_stories_and_survive_story_tag_edits(lib):
     (second,) = lib.add_items(feed_id, _items("two", start=5))
     assert lib.story(second).tags == ("local",)
     assert lib.export_all()["sources"][0]["tags"] == ["local"]
+
+
+# A library file as broadsheet wrote it at schema 2 (before the search index
+# had prefix indexes and feeds remembered their last document).
+SCHEMA_2 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sources (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('feed', 'saved', 'bundled')),
+    url TEXT UNIQUE, title TEXT NOT NULL DEFAULT '', site_url TEXT, etag TEXT,
+    last_modified TEXT, last_checked TEXT, last_success TEXT, last_error TEXT,
+    failures INTEGER NOT NULL DEFAULT 0, gone INTEGER NOT NULL DEFAULT 0, created TEXT NOT NULL
+);
+CREATE TABLE stories (
+    id INTEGER PRIMARY KEY,
+    source_id INTEGER NOT NULL REFERENCES sources (id) ON DELETE CASCADE,
+    guid TEXT NOT NULL, url TEXT, title TEXT NOT NULL DEFAULT '', author TEXT NOT NULL DEFAULT '',
+    published TEXT, fetched TEXT NOT NULL, sort_ts REAL NOT NULL,
+    summary TEXT NOT NULL DEFAULT '', content TEXT NOT NULL DEFAULT '', document TEXT,
+    read INTEGER NOT NULL DEFAULT 0, starred INTEGER NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT '', UNIQUE (source_id, guid)
+);
+CREATE INDEX stories_by_time ON stories (sort_ts DESC, id DESC);
+CREATE INDEX stories_by_source ON stories (source_id, sort_ts DESC);
+CREATE INDEX stories_time_state ON stories (sort_ts DESC, id DESC, read, starred, source_id);
+CREATE INDEX stories_id_state ON stories (id, sort_ts, read, starred, source_id);
+CREATE TABLE tags (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE COLLATE NOCASE);
+CREATE TABLE story_tags (
+    story_id INTEGER NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+    tag_id INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+    PRIMARY KEY (story_id, tag_id)) WITHOUT ROWID;
+CREATE INDEX story_tags_by_tag ON story_tags (tag_id, story_id);
+CREATE TABLE source_tags (
+    source_id INTEGER NOT NULL REFERENCES sources (id) ON DELETE CASCADE,
+    tag_id INTEGER NOT NULL REFERENCES tags (id) ON DELETE CASCADE,
+    PRIMARY KEY (source_id, tag_id)) WITHOUT ROWID;
+CREATE TABLE annotations (
+    id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE,
+    story_id INTEGER NOT NULL REFERENCES stories (id) ON DELETE CASCADE,
+    exact TEXT NOT NULL, prefix TEXT NOT NULL DEFAULT '', suffix TEXT NOT NULL DEFAULT '',
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, note TEXT NOT NULL DEFAULT '',
+    color TEXT NOT NULL DEFAULT 'yellow', orphaned INTEGER NOT NULL DEFAULT 0,
+    created TEXT NOT NULL, updated TEXT NOT NULL
+);
+CREATE INDEX annotations_by_story ON annotations (story_id, start);
+CREATE VIRTUAL TABLE story_fts USING fts5 (
+    title, body, tags, notes, tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+
+
+def test_a_schema_2_library_gets_prefix_search_and_content_hashes(tmp_path):
+    path = tmp_path / "lib.sqlite3"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "BEGIN;" + SCHEMA_2
+        + f"PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 2;"
+        "INSERT INTO meta VALUES ('application', 'broadsheet'), ('schema_version', '2');"
+        "INSERT INTO sources (id, kind, url, title, etag, created) "
+        "VALUES (1, 'feed', 'http://example.test/feed', 'Example', '\"v1\"', '2026-01-01T00:00:00Z');"
+        "INSERT INTO stories (id, source_id, guid, title, fetched, sort_ts, summary, note) VALUES "
+        "(7, 1, 'g7', 'Policing the docks', '2026-01-01T00:00:00Z', 1.0, 'harbour news', 'my note'),"
+        "(9, 1, 'g9', 'Weather', '2026-01-01T00:00:00Z', 2.0, 'rain again', '');"
+        "INSERT INTO tags (id, name) VALUES (1, 'Ports');"
+        "INSERT INTO story_tags VALUES (7, 1);"
+        "INSERT INTO story_fts (rowid, title, body, tags, notes) VALUES "
+        "(7, 'Policing the docks', 'harbour news', 'Ports', 'my note'),"
+        "(9, 'Weather', 'rain again', '', '');"
+        "COMMIT;"
+    )
+    old.close()
+    library = Library.open(path)
+    try:
+        assert library.schema_version == SCHEMA_VERSION == 3
+        sql = library._db.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'story_fts'").fetchone()[0]
+        assert "prefix" in sql
+        # Every search row came across, under the same story ids.
+        assert [s.id for s in library.stories("po")] == [7]
+        assert [s.id for s in library.stories("ra")] == [9]
+        assert [s.id for s in library.stories("tag:ports my")] == [7]
+        assert library.count_stories("harb") == 1
+        (feed,) = library.feeds()
+        assert feed.etag == '"v1"' and feed.content_hash is None
+        library.add_items(feed.id, _items("fresh"), content_hash="abc")
+        assert library.feeds()[0].content_hash == "abc"
+        assert library.count_stories("fre") == 1
+    finally:
+        library.close()
+    copy = sqlite3.connect(tmp_path / "lib.sqlite3.schema-2.bak")
+    assert copy.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert "prefix" not in copy.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'story_fts'").fetchone()[0]
+    copy.close()
+
+
+def _fts_row(library, story_id):
+    return library._db.execute(
+        "SELECT title, body, tags, notes FROM story_fts WHERE rowid = ?", (story_id,)
+    ).fetchone()
+
+
+def test_new_stories_search_rows_match_a_full_reindex(lib):
+    feed_id, _ = lib.add_feed("http://example.test/feed", "Example")
+    with lib.transaction() as db:
+        db.execute("INSERT INTO source_tags VALUES (?, ?)", (feed_id, lib._tag_id(db, "zeta")))
+        db.execute("INSERT INTO source_tags VALUES (?, ?)", (feed_id, lib._tag_id(db, "Alpha")))
+    ids = lib.add_items(feed_id, _items("one", "two", "one again"), ["mid"])
+    assert len(ids) == 3
+    stored = {i: _fts_row(lib, i) for i in ids}
+    assert stored[ids[0]] == ("one", "Summary of one", "Alpha mid zeta", "")
+    with lib.transaction() as db:
+        for story_id in ids:
+            lib._reindex(db, story_id)
+    assert {i: _fts_row(lib, i) for i in ids} == stored
+    # Known guids (and a repeat within one fetch) add nothing.
+    assert lib.add_items(feed_id, _items("one", "two") + _items("dup", start=7) * 2) == [ids[-1] + 1]
+
+
+def _dated(prefix, count, start_hour):
+    base = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    return [
+        FeedItem(guid=f"{prefix}{i}", url=f"http://example.test/{prefix}{i}",
+                 title=f"{prefix} {i}", published=base + timedelta(hours=start_hour + i),
+                 summary=f"{prefix} words")
+        for i in range(count)
+    ]
+
+
+def test_pruning_keeps_touched_stories_and_the_newest_untouched(lib):
+    from broadsheet.library.store import KEEP_UNTOUCHED
+
+    feed_id, _ = lib.add_feed("http://example.test/feed", "Example")
+    with lib.transaction() as db:  # a folder tag from OPML: every story gets it
+        db.execute("INSERT INTO source_tags VALUES (?, ?)", (feed_id, lib._tag_id(db, "news")))
+    old = lib.add_items(feed_id, _dated("old", KEEP_UNTOUCHED, 0))
+    assert lib.count_stories() == KEEP_UNTOUCHED
+    starred, tagged, noted, annotated, read = old[:5]
+    lib.set_starred(starred, True)
+    lib.add_tags(tagged, ["keep"])
+    lib.set_story_note(noted, "mine")
+    lib.add_annotation(annotated, TextQuoteSelector("old"), TextPositionSelector(0, 3), "why")
+    lib.set_read(read, True)
+    newer = lib.add_items(feed_id, _dated("new", 300, 10_000))
+    assert len(newer) == 300
+    ids = {s.id for s in lib.stories("", 0, 5000)}
+    # The four touched ones stay although they are the oldest; a merely read one does not.
+    assert {starred, tagged, noted, annotated} <= ids
+    assert read not in ids
+    untouched = ids - {starred, tagged, noted, annotated}
+    assert len(untouched) == KEEP_UNTOUCHED
+    assert set(newer) <= untouched
+    # The oldest untouched went first (296 of them: 4 touched ones do not
+    # count); their search rows went with them.
+    assert min(untouched) == old[300]
+    assert lib.count_stories("old") == KEEP_UNTOUCHED - 300 + 4
+    assert lib._db.execute("SELECT COUNT(*) FROM story_fts").fetchone()[0] == len(ids)
+    assert lib._db.execute(
+        "SELECT COUNT(*) FROM story_tags WHERE story_id NOT IN (SELECT id FROM stories)"
+    ).fetchone()[0] == 0
+    assert lib.story(tagged).tags == ("keep", "news")
+
+
+def test_pruning_never_takes_what_the_feed_still_lists(lib):
+    from broadsheet.library.store import KEEP_UNTOUCHED
+
+    feed_id, _ = lib.add_feed("http://example.test/feed", "Example")
+    lib.add_items(feed_id, _dated("recent", KEEP_UNTOUCHED, 10_000))
+    # An old item turns up: it is the oldest, but the feed lists it now, so
+    # one of the others (not listed any more) makes way instead.
+    (late,) = lib.add_items(feed_id, _dated("ancient", 1, 0))
+    ids = {s.id for s in lib.stories("", 0, 5000)}
+    assert late in ids and len(ids) == KEEP_UNTOUCHED
+    # Adding the same again changes nothing: no churn.
+    assert lib.add_items(feed_id, _dated("ancient", 1, 0)) == []
+    assert {s.id for s in lib.stories("", 0, 5000)} == ids
+
+
+@pytest.mark.parametrize("text", [
+    "plain", "  spaced\tout\n lines  ", "x" * 1200, "no\u00a0break", "\x1b]0;t\x07x", "a\u2003b",
+    "", "\u3000wide\u3000", "bidi\u202eover", "line\u2028sep", "cr\r\nlf", "lone \ud800 surrogate",
+])
+def test_the_library_cleans_as_sanitize_does(text):
+    from broadsheet import sanitize
+    from broadsheet.library.store import _clean, _clean_line
+
+    assert _clean(text) == sanitize.clean(text)
+    assert _clean_line(text) == sanitize.clean_line(text)
+    assert _clean_line(text, 40) == sanitize.clean_line(text, 40)
+
+
+def test_apply_updates_stores_several_feeds_at_once(lib):
+    from broadsheet.library import FeedUpdate
+
+    a, _ = lib.add_feed("http://example.test/a", "A")
+    b, _ = lib.add_feed("http://example.test/b", "B")
+    c, _ = lib.add_feed("http://example.test/c", "C")
+    updates = [
+        FeedUpdate(a, items=_items("one", "two"), etag='"a1"', content_hash="ha"),
+        FeedUpdate(b, etag='"b2"', last_modified="Mon, 01 Jun 2026 00:00:00 GMT"),
+        FeedUpdate(c, error="HTTP 404 Not Found", status=404),
+    ]
+    lib.apply_updates(updates)
+    assert len(updates[0].new_ids) == 2 and updates[1].new_ids == updates[2].new_ids == []
+    states = {f.id: f for f in lib.feeds()}
+    assert (states[a].etag, states[a].content_hash) == ('"a1"', "ha")
+    assert states[b].etag == '"b2"' and states[b].last_modified.startswith("Mon")
+    assert {s.title: s.last_error for s in lib.sources()}["C"] == "HTTP 404 Not Found"
+    assert lib.known_guids(a) == {"g0", "g1"} and lib.known_guids(b) == frozenset()

@@ -150,3 +150,111 @@ async def test_notes_colours_undo_and_the_annotations_view(services):
     assert services.story_note(second.id) == "Whole-story thought about walruses."
     assert services.count_stories("walruses") == 1
     assert services.count_stories("has:notes") == 2
+
+
+def _rss_feed(name: str, guids) -> str:
+    items = "".join(
+        f"<item><title>{name} story {g}</title><guid>{name}-{g}</guid>"
+        f"<link>http://example.org/{name}/{g}</link><description>&lt;p&gt;Words about {g}"
+        f"&lt;/p&gt;</description><pubDate>Mon, 0{1 + g % 9} Jun 2026 10:00:00 GMT</pubDate></item>"
+        for g in guids
+    )
+    return (f"<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
+            f"<title>Feed {name}</title><link>http://example.org/{name}</link>{items}"
+            "</channel></rss>")
+
+
+async def test_the_same_document_again_is_not_parsed_again(services, http_server, monkeypatch):
+    # No ETag, no Last-Modified: the server answers 200 with the whole feed each time.
+    http_server.add("/same.xml", _rss_feed("same", range(3)), "application/rss+xml")
+    await services.add([http_server.url("/same.xml")])
+    (feed,) = services.library.feeds()
+    assert feed.content_hash  # remembered when subscribing
+
+    import broadsheet.net.feeds as feeds_module
+
+    calls = []
+    real = feeds_module.parse_new_items
+    monkeypatch.setattr(feeds_module, "parse_new_items",
+                        lambda *a: calls.append(a[1]) or real(*a))
+    report = await services.refresh()
+    assert calls == [] and report.unchanged == 1 and report.new_stories == 0
+    http_server.add("/same.xml", _rss_feed("same", range(5)), "application/rss+xml")
+    report = await services.refresh()
+    assert len(calls) == 1 and report.new_stories == 2
+    assert services.count_stories() == 5
+    assert services.library.feeds()[0].content_hash != feed.content_hash
+
+
+async def _refresh_beside_another_task(services, **kwargs):
+    """refresh() as the reader's screen runs it: with other tasks on the loop."""
+    import asyncio
+
+    other = asyncio.ensure_future(asyncio.sleep(60))
+    try:
+        return await services.refresh(**kwargs)
+    finally:
+        other.cancel()
+
+
+@pytest.mark.parametrize("processes_from", [1, 10_000], ids=["worker-process", "thread"])
+async def test_refresh_off_the_event_loop_stores_the_same(services, http_server, monkeypatch,
+                                                          processes_from):
+    import broadsheet.services as services_module
+
+    monkeypatch.setattr(services_module, "PARSE_PROCESSES_FROM", processes_from)
+    urls = [http_server.add(f"/p{n}.xml", _rss_feed(f"p{n}", range(4)), "application/rss+xml")
+            for n in range(5)]
+    urls.append(http_server.add("/broken.xml", _rss_feed("b", range(1)), "application/rss+xml"))
+    await services.add(urls)
+    assert services.count_stories() == 21
+    for n in range(5):  # two new items each, two gone, two kept
+        http_server.add(f"/p{n}.xml", _rss_feed(f"p{n}", range(2, 6)), "application/rss+xml")
+    http_server.add("/broken.xml", "<html><body>no feed</body></html>", "application/rss+xml")
+    seen = []
+    report = await _refresh_beside_another_task(
+        services, progress=lambda done, total, label: seen.append((done, total)))
+    assert report.new_stories == 10 and [t for t, _ in report.failed] == ["Feed b"]
+    assert seen[0] == (0, 6) and seen[-1] == (6, 6)
+    assert services.count_stories() == 31
+    assert services.count_stories("p3 story 5") == 1
+    titles = {s.title for s in services.stories_page("", 0, 100)}
+    assert {f"p{n} story {g}" for n in range(5) for g in range(6)} | {"b story 0"} == titles
+    # The search rows of the new stories are the ones a full reindex makes.
+    story = next(s for s in services.stories_page("p4 story 5", 0, 5))
+    row = services.library._db.execute(
+        "SELECT title, body, tags, notes FROM story_fts WHERE rowid = ?", (story.id,)).fetchone()
+    assert row == ("p4 story 5", "Words about 5", "", "")
+
+
+async def test_known_items_are_not_read_again(services, http_server, monkeypatch):
+    http_server.add("/k.xml", _rss_feed("k", range(3)), "application/rss+xml")
+    await services.add([http_server.url("/k.xml")])
+    http_server.add("/k.xml", _rss_feed("k", range(4)), "application/rss+xml")
+    import broadsheet.net.xmlfeed as xmlfeed
+
+    built = []
+    real = xmlfeed._rss_item
+    monkeypatch.setattr(xmlfeed, "_rss_item", lambda item, *a: built.append(item) or real(item, *a))
+    report = await services.refresh()
+    assert report.new_stories == 1 and len(built) == 1
+    assert services.count_stories() == 4
+
+
+async def test_feeds_never_read_start_the_worker_at_once(services, http_server, monkeypatch):
+    import broadsheet.services as services_module
+
+    monkeypatch.setattr(services_module, "PARSE_PROCESSES_FROM", 3)
+    started = []
+    real_start = services_module._Parsers.start
+    monkeypatch.setattr(services_module._Parsers, "start",
+                        lambda self: started.append(True) or real_start(self))
+    for n in range(4):  # as an OPML import leaves them: subscribed, never fetched
+        url = http_server.add(f"/o{n}.xml", _rss_feed(f"o{n}", range(3)), "application/rss+xml")
+        services.library.add_feed(url, f"o{n}")
+    report = await services.refresh()
+    assert started == [True]
+    assert report.new_stories == 12 and not report.failed
+    assert all(feed.content_hash for feed in services.library.feeds())
+    report = await services.refresh()  # all read now: nothing to start, nothing new
+    assert started == [True] and report.new_stories == 0 and report.unchanged == 4

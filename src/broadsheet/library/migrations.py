@@ -29,6 +29,21 @@ STEPS: dict[int, str] = {
     CREATE INDEX IF NOT EXISTS stories_id_state
         ON stories (id, sort_ts, read, starred, source_id);
     """,
+    # The search index gains prefix indexes (an FTS5 table's options cannot
+    # change, so it is built again from its own rows); feeds remember the
+    # hash of the last document stored.
+    2: """
+    ALTER TABLE sources ADD COLUMN content_hash TEXT;
+    ALTER TABLE story_fts RENAME TO story_fts_v2;
+    CREATE VIRTUAL TABLE story_fts USING fts5 (
+        title, body, tags, notes,
+        tokenize = 'unicode61 remove_diacritics 2',
+        prefix = '2 3'
+    );
+    INSERT INTO story_fts (rowid, title, body, tags, notes)
+        SELECT rowid, title, body, tags, notes FROM story_fts_v2;
+    DROP TABLE story_fts_v2;
+    """,
 }
 
 

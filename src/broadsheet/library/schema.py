@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # "BSht" — marks a SQLite file as a broadsheet library.
 APPLICATION_ID = 0x42536874
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE meta (
@@ -25,7 +25,8 @@ CREATE TABLE sources (
     last_error    TEXT,
     failures      INTEGER NOT NULL DEFAULT 0,  -- "not found" answers in a row
     gone          INTEGER NOT NULL DEFAULT 0,  -- 410, or 404 three times: no longer polled
-    created       TEXT NOT NULL
+    created       TEXT NOT NULL,
+    content_hash  TEXT  -- of the last document stored: the same one is not parsed again
 );
 
 CREATE TABLE stories (
@@ -88,8 +89,11 @@ CREATE TABLE annotations (
 );
 CREATE INDEX annotations_by_story ON annotations (story_id, start);
 
+-- Words are searched as prefixes; the prefix indexes keep short ones
+-- ("po", "pol") from walking every term that starts with them.
 CREATE VIRTUAL TABLE story_fts USING fts5 (
     title, body, tags, notes,
-    tokenize = 'unicode61 remove_diacritics 2'
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '2 3'
 );
 """

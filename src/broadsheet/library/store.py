@@ -14,7 +14,7 @@ import sqlite3
 import uuid as uuidlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -43,10 +43,33 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 BUSY_TIMEOUT_MS = 10_000
 SAVED_TITLE = "Saved"
 GONE_AFTER_404S = 3
+# A feed keeps at most this many untouched stories (see Library._prune): one
+# that sends all-new ids on every fetch must not grow the library without end.
+KEEP_UNTOUCHED = 1000
 
 
 class LibraryError(Exception):
     """A problem with the library file, said in one sentence."""
+
+
+@dataclass(slots=True)
+class FeedUpdate:
+    """The outcome of fetching one feed, for :meth:`Library.apply_updates`.
+
+    ``items`` None: nothing to store but the fetch state (not modified, the
+    same document again, or ``error``)."""
+
+    source_id: int
+    items: list[FeedItem] | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    feed_title: str | None = None
+    site_url: str | None = None
+    content_hash: str | None = None
+    error: str | None = None
+    status: int | None = None
+    listed: frozenset[str] | set[str] = frozenset()  # ids the feed lists besides ``items``
+    new_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -58,6 +81,7 @@ class FeedState:
     title: str
     etag: str | None
     last_modified: str | None
+    content_hash: str | None = None  # of the last document stored
 
 
 def _check_existing_file(path: Path) -> None:
@@ -110,6 +134,29 @@ def _write_problem(error: sqlite3.OperationalError, path: Path) -> str | None:
     if "disk i/o error" in text:
         return f"Could not write to {path} (disk I/O error); nothing was saved."
     return None
+
+
+def _printable(text: str) -> bool:
+    # Every character clean() changes is unprintable, and this check is
+    # several times cheaper than clean()'s passes over a long text.
+    return text.isprintable() or text.replace("\n", " ").replace("\t", " ").isprintable()
+
+
+def _clean(text: object) -> str:
+    """clean(), skipped for text it would not change."""
+    if isinstance(text, str) and _printable(text):
+        return text
+    return clean(text)
+
+
+def _clean_line(text: object, limit: int | None = 1000) -> str:
+    """clean_line(), the same way cheaper for text clean() would not change."""
+    if isinstance(text, str) and _printable(text):
+        text = " ".join(text.split())  # what clean_line's \s+ -> " " and strip() do
+        if limit is not None and len(text) > limit:
+            text = text[: limit - 1].rstrip() + "…"
+        return text
+    return clean_line(text, limit)
 
 
 def _row_time(text: str | None) -> datetime | None:
@@ -252,11 +299,16 @@ class Library:
 
     def feeds(self) -> list[FeedState]:
         rows = self._db.execute(
-            "SELECT id, url, title, etag, last_modified FROM sources "
+            "SELECT id, url, title, etag, last_modified, content_hash FROM sources "
             "WHERE kind = ? AND gone = 0 ORDER BY id",
             (FEED,),
         ).fetchall()
         return [FeedState(*row) for row in rows]
+
+    def known_guids(self, source_id: int) -> frozenset[str]:
+        """The ids of the stories stored for a feed."""
+        return frozenset(r[0] for r in self._db.execute(
+            "SELECT guid FROM stories WHERE source_id = ?", (source_id,)))
 
     def has_sources(self) -> bool:
         return self._db.execute("SELECT EXISTS (SELECT 1 FROM sources)").fetchone()[0] == 1
@@ -290,33 +342,71 @@ class Library:
         """Note the outcome of fetching a feed (one transaction).  A feed that
         answers 410 Gone, or 404 three times in a row, is no longer polled;
         its stories stay."""
-        now = iso(utcnow())
         with self.transaction() as db:
-            if error:
-                missing = status in (404, 410)
-                db.execute(
-                    """
-                    UPDATE sources SET last_checked = ?, last_error = ?,
-                        failures = CASE WHEN ? THEN failures + 1 ELSE 0 END,
-                        gone = CASE WHEN ? = 410 OR (? AND failures + 1 >= ?) THEN 1 ELSE gone END
-                    WHERE id = ?
-                    """,
-                    (now, clean_line(error, 300), missing, status, missing, GONE_AFTER_404S,
-                     source_id),
-                )
-                return
+            self._record_fetch(db, source_id, error=error, status=status, etag=etag,
+                               last_modified=last_modified, title=title, site_url=site_url)
+
+    @staticmethod
+    def _record_fetch(
+        db: sqlite3.Connection,
+        source_id: int,
+        *,
+        error: str | None = None,
+        status: int | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        title: str | None = None,
+        site_url: str | None = None,
+    ) -> None:
+        now = iso(utcnow())
+        if error:
+            missing = status in (404, 410)
             db.execute(
                 """
-                UPDATE sources SET last_checked = ?, last_success = ?, last_error = NULL,
-                    failures = 0,
-                    etag = ?, last_modified = ?,
-                    title = CASE WHEN ? != '' AND (title = '' OR title = url) THEN ? ELSE title END,
-                    site_url = COALESCE(?, site_url)
+                UPDATE sources SET last_checked = ?, last_error = ?,
+                    failures = CASE WHEN ? THEN failures + 1 ELSE 0 END,
+                    gone = CASE WHEN ? = 410 OR (? AND failures + 1 >= ?) THEN 1 ELSE gone END
                 WHERE id = ?
                 """,
-                (now, now, etag, last_modified, title or "", clean_line(title or ""),
-                 site_url, source_id),
+                (now, clean_line(error, 300), missing, status, missing, GONE_AFTER_404S,
+                 source_id),
             )
+            return
+        db.execute(
+            """
+            UPDATE sources SET last_checked = ?, last_success = ?, last_error = NULL,
+                failures = 0,
+                etag = ?, last_modified = ?,
+                title = CASE WHEN ? != '' AND (title = '' OR title = url) THEN ? ELSE title END,
+                site_url = COALESCE(?, site_url)
+            WHERE id = ?
+            """,
+            (now, now, etag, last_modified, title or "", clean_line(title or ""),
+             site_url, source_id),
+        )
+
+    def apply_updates(self, updates: Iterable[FeedUpdate]) -> None:
+        """Store the outcome of fetching several feeds in one transaction
+        (what :meth:`add_items` and :meth:`record_fetch` do for one); each
+        update's ``new_ids`` is filled in.  One commit for many feeds costs
+        far less than one each."""
+        updates = list(updates)
+        if not updates:
+            return
+        with self.transaction() as db:
+            for update in updates:
+                if update.items is None:
+                    self._record_fetch(
+                        db, update.source_id, error=update.error, status=update.status,
+                        etag=update.etag, last_modified=update.last_modified,
+                    )
+                else:
+                    update.new_ids = self._store_items(
+                        db, update.source_id, update.items, (), etag=update.etag,
+                        last_modified=update.last_modified, feed_title=update.feed_title,
+                        site_url=update.site_url, content_hash=update.content_hash,
+                        listed=update.listed,
+                    )
 
     # -- stories -----------------------------------------------------------
 
@@ -330,48 +420,136 @@ class Library:
         last_modified: str | None = None,
         feed_title: str | None = None,
         site_url: str | None = None,
+        content_hash: str | None = None,
     ) -> list[int]:
         """Store new feed items (duplicates by guid are skipped) and the
-        feed's fetch state, all in one transaction.  Returns the new ids."""
+        feed's fetch state, all in one transaction.  Returns the new ids.
+
+        The new stories, their tags and their search rows go in with one
+        statement each; then the feed is pruned (see :meth:`_prune`).
+        ``content_hash`` identifies the fetched document, so that the same
+        document is not parsed again next time."""
+        with self.transaction() as db:
+            return self._store_items(
+                db, source_id, items, tags, etag=etag, last_modified=last_modified,
+                feed_title=feed_title, site_url=site_url, content_hash=content_hash,
+            )
+
+    def _store_items(
+        self,
+        db: sqlite3.Connection,
+        source_id: int,
+        items: Iterable[FeedItem],
+        tags: Iterable[str] = (),
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        feed_title: str | None = None,
+        site_url: str | None = None,
+        content_hash: str | None = None,
+        listed: Iterable[str] = (),
+    ) -> list[int]:
         now = utcnow()
-        new_ids: list[int] = []
+        now_text = iso(now)
         tag_names = [t for t in (clean_tag(t) for t in tags) if t]
         # New stories of a feed carry the feed's own tags (from OPML folders).
-        tag_names += [t for t in self.source_tags(source_id) if t not in tag_names]
-        with self.transaction() as db:
-            for item in items:
-                title = clean_line(item.title)
-                summary = clean(item.summary)
-                guid = clean_line(item.guid or "", 2000) or fallback_guid(item.url, title, summary)
-                cursor = db.execute(
-                    """
-                    INSERT INTO stories (source_id, guid, url, title, author, published, fetched,
-                                         sort_ts, summary, content)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (source_id, guid) DO NOTHING
-                    """,
-                    (source_id, guid, item.url, title, clean_line(item.author), iso(item.published),
-                     iso(now), _sort_ts(item.published, now), summary, item.content_html or ""),
-                )
-                if cursor.rowcount:
-                    story_id = cursor.lastrowid
-                    new_ids.append(story_id)
-                    if tag_names:
-                        self._add_tags(db, story_id, tag_names)
-                    self._reindex(db, story_id)
-            now_text = iso(now)
-            db.execute(
-                """
-                UPDATE sources SET last_checked = ?, last_success = ?, last_error = NULL,
-                    etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),
-                    title = CASE WHEN ? != '' AND (title = '' OR title = url) THEN ? ELSE title END,
-                    site_url = COALESCE(site_url, ?)
-                WHERE id = ?
-                """,
-                (now_text, now_text, etag, last_modified, feed_title or "",
-                 clean_line(feed_title or ""), site_url, source_id),
+        tag_names += [t for t in self._source_tags(db, source_id) if t not in tag_names]
+        rows: dict[str, tuple[Any, ...]] = {}
+        for item in items:
+            title = _clean_line(item.title)
+            summary = _clean(item.summary)
+            guid = _clean_line(item.guid or "", 2000) or fallback_guid(item.url, title, summary)
+            if guid not in rows:  # the first of a guid wins, as before
+                rows[guid] = (source_id, guid, item.url, title, _clean_line(item.author),
+                              iso(item.published), now_text, _sort_ts(item.published, now),
+                              summary, item.content_html or "")
+        new_ids: list[int] = []
+        known = {
+            r[0] for r in db.execute(
+                "SELECT guid FROM stories WHERE source_id = ? AND guid IN "
+                "(SELECT value FROM json_each(?))",
+                (source_id, json.dumps(list(rows))),
             )
+        } if rows else set()
+        fresh = [row for guid, row in rows.items() if guid not in known]
+        if fresh:
+            first = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM stories").fetchone()[0]
+            new_ids = list(range(first, first + len(fresh)))
+            # A search row left behind under a reused id would clash.
+            db.execute("DELETE FROM story_fts WHERE rowid >= ?", (first,))
+            db.executemany(
+                "INSERT INTO stories (id, source_id, guid, url, title, author, published, "
+                "fetched, sort_ts, summary, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(story_id, *row) for story_id, row in zip(new_ids, fresh)],
+            )
+            tag_text = ""
+            if tag_names:
+                tag_ids = [self._tag_id(db, name) for name in tag_names]
+                db.executemany(
+                    "INSERT OR IGNORE INTO story_tags (story_id, tag_id) VALUES (?, ?)",
+                    [(story_id, tag_id) for story_id in new_ids for tag_id in tag_ids],
+                )
+                tag_text = " ".join(r[0] for r in db.execute(
+                    "SELECT name FROM tags WHERE id IN (SELECT value FROM json_each(?)) "
+                    "ORDER BY name COLLATE NOCASE", (json.dumps(tag_ids),)))
+            # What _reindex would write for a story with no document, note
+            # or highlight yet: its title, its summary and its tags.
+            db.executemany(
+                "INSERT INTO story_fts (rowid, title, body, tags, notes) VALUES (?, ?, ?, ?, '')",
+                [(story_id, row[3], row[8], tag_text) for story_id, row in zip(new_ids, fresh)],
+            )
+            self._prune(db, source_id, set(rows).union(listed))
+        db.execute(
+            """
+            UPDATE sources SET last_checked = ?, last_success = ?, last_error = NULL,
+                failures = 0,
+                etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified),
+                content_hash = COALESCE(?, content_hash),
+                title = CASE WHEN ? != '' AND (title = '' OR title = url) THEN ? ELSE title END,
+                site_url = COALESCE(site_url, ?)
+            WHERE id = ?
+            """,
+            (now_text, now_text, etag, last_modified, content_hash, feed_title or "",
+             _clean_line(feed_title or ""), site_url, source_id),
+        )
         return new_ids
+
+    def _prune(self, db: sqlite3.Connection, source_id: int, listed: Iterable[str]) -> int:
+        """Keep at most KEEP_UNTOUCHED untouched stories of one feed.
+
+        Untouched: not starred, no tag of its own (the feed's tags, which
+        every new story of the feed gets, do not count), no highlight, no
+        note; read or not.  The oldest (by sort time) go first, never one the
+        feed still lists (it would come straight back as new); their search
+        rows go with them.  Returns how many were deleted."""
+        total = db.execute(
+            "SELECT COUNT(*) FROM stories WHERE source_id = ?", (source_id,)
+        ).fetchone()[0]
+        if total <= KEEP_UNTOUCHED:
+            return 0
+        untouched = db.execute(
+            """
+            SELECT s.id, s.guid FROM stories s
+            WHERE s.source_id = ? AND s.starred = 0 AND s.note = ''
+              AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.story_id = s.id)
+              AND NOT EXISTS (
+                  SELECT 1 FROM story_tags st WHERE st.story_id = s.id AND st.tag_id NOT IN
+                      (SELECT so.tag_id FROM source_tags so WHERE so.source_id = s.source_id))
+            ORDER BY s.sort_ts, s.id
+            """,
+            (source_id,),
+        ).fetchall()
+        excess = len(untouched) - KEEP_UNTOUCHED
+        if excess <= 0:
+            return 0
+        listed = set(listed)
+        doomed = [story_id for story_id, guid in untouched if guid not in listed][:excess]
+        if len(doomed) < excess:  # only with more than KEEP_UNTOUCHED listed at once
+            doomed += [story_id for story_id, guid in untouched if guid in listed][
+                : excess - len(doomed)]
+        db.executemany("DELETE FROM stories WHERE id = ?", [(i,) for i in doomed])
+        db.executemany("DELETE FROM story_fts WHERE rowid = ?", [(i,) for i in doomed])
+        return len(doomed)
 
     def add_story(
         self,
@@ -1053,8 +1231,12 @@ class Library:
         return result
 
     def source_tags(self, source_id: int) -> list[str]:
+        return self._source_tags(self._db, source_id)
+
+    @staticmethod
+    def _source_tags(db: sqlite3.Connection, source_id: int) -> list[str]:
         return [
-            row[0] for row in self._db.execute(
+            row[0] for row in db.execute(
                 "SELECT t.name FROM source_tags so JOIN tags t ON t.id = so.tag_id "
                 "WHERE so.source_id = ? ORDER BY t.name COLLATE NOCASE",
                 (source_id,),

@@ -1,4 +1,9 @@
-"""Recognising and parsing feeds: RSS 0.9x/1.0/2.0 and Atom (feedparser), JSON Feed.
+"""Recognising and parsing feeds: RSS 0.9x/1.0/2.0 and Atom, JSON Feed.
+
+Every XML feed is first screened by a hardened lxml parser (no entities, no
+DTD, no network; see :func:`_hardened_parse`).  Well-formed RSS 2.0 and Atom 1.0
+are then read straight from that tree (:mod:`broadsheet.net.xmlfeed`);
+anything unusual goes to feedparser, which is thorough but slow.
 
 Everything that comes out of :func:`parse_feed` is sanitised: titles, authors
 and feed names are single clean lines, summaries are plain text without
@@ -8,21 +13,26 @@ control characters, links are absolute http(s) addresses.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import hashlib
 import html
 import io
 import json
+import operator
 import re
+import threading
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
-from typing import Any, Iterable
+from typing import Any, Container, Iterable
 from urllib.parse import urljoin, urlsplit
 
-import feedparser
 from lxml import etree
 
+from broadsheet import sanitize
 from broadsheet.model import FeedItem, ParsedFeed
-from broadsheet.sanitize import clean, clean_line
+
+# feedparser (slow to import, slow to run) is imported only for the feeds
+# that need it: see _parse_xml_feed.
 
 FEED_TYPES = (
     "application/rss+xml",
@@ -197,15 +207,58 @@ def sniff_kind(content: bytes, content_type: str | None) -> str:
 
 # ---------------------------------------------------------------- text helpers
 
+# Every character that sanitize.clean() removes or changes.  Text with none of
+# them comes out of clean() unchanged, so it is returned as it is: clean()
+# makes four passes over a long article, this check one.
+_UNCLEAN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029" + sanitize._INVISIBLE + "\ud800-\udfff]"
+)
+
+
+def is_clean(text: str) -> bool:
+    """Whether :func:`broadsheet.sanitize.clean` would leave ``text`` as it is.
+
+    Every character clean() touches is unprintable (a control, a format
+    character, a line or paragraph separator, a surrogate), and
+    str.isprintable() runs several times faster than a regular expression.
+    """
+    if text.isprintable():
+        return True
+    if text.replace("\n", " ").replace("\t", " ").isprintable():
+        return True
+    return _UNCLEAN.search(text) is None  # no-break spaces and the like are fine
+
+
+def clean(text: object) -> str:
+    """:func:`broadsheet.sanitize.clean`, without its cost on text that is clean already."""
+    if isinstance(text, str) and is_clean(text):
+        return text
+    return sanitize.clean(text)
+
+
+def clean_line(text: object, limit: int | None = 1000) -> str:
+    """:func:`broadsheet.sanitize.clean_line`, the same way cheaper."""
+    if isinstance(text, str) and is_clean(text):
+        text = " ".join(text.split())  # what clean_line's \s+ -> " " and strip() do
+        if limit is not None and len(text) > limit:
+            text = text[: limit - 1].rstrip() + "…"
+        return text
+    return sanitize.clean_line(text, limit)
+
 
 _BLOCK_TAGS = frozenset(
     "address article aside blockquote br dd div dl dt figcaption figure footer form h1 h2 h3 "
     "h4 h5 h6 header hr li main nav ol p pre section table tbody thead tfoot tr td th ul".split()
 )
+_VOID_BLOCKS = ("br", "hr")
+_OPEN_BLOCKS = tuple(sorted(_BLOCK_TAGS.difference(_VOID_BLOCKS)))
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript", "head", "title", "svg", "math"})
+_HTML_PARSERS = threading.local()
 
 
 class _TextParser(HTMLParser):
+    """The slow way (pure Python), for markup libxml2 will not take."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
@@ -238,27 +291,96 @@ class _TextParser(HTMLParser):
             self.parts.append(data)
 
 
+def _html_parser() -> etree.HTMLParser:
+    # lxml parsers must not be shared between threads.
+    parser = getattr(_HTML_PARSERS, "parser", None)
+    if parser is None:
+        parser = _HTML_PARSERS.parser = etree.HTMLParser(
+            recover=True, no_network=True, remove_comments=True, remove_pis=True,
+            default_doctype=False, huge_tree=False,
+        )
+    return parser
+
+
+def _markup_text(markup: str) -> str:
+    """The text of an HTML fragment with a newline at each block's edges.
+
+    libxml2's HTML parser (C, no network, no entity declarations) builds the
+    tree; scripts and styles go, block elements get newlines around them and
+    images their alt text, then the text is read in one pass.  What libxml2
+    will not take (or text it decodes to control characters, which lxml
+    refuses to write back) goes to the pure-Python parser.
+    """
+    try:
+        root = etree.fromstring(
+            "<html><body><div>" + markup + "</div></body></html>", _html_parser()
+        )
+        if root is not None:
+            return _tree_text(root)
+    except (etree.LxmlError, ValueError):
+        pass
+    parser = _TextParser()
+    try:
+        parser.feed(markup)
+        parser.close()
+    except Exception:  # html.parser is lenient; be safe with hostile input anyway
+        pass
+    return "".join(parser.parts)
+
+
+def _tree_text(root: Any) -> str:
+    etree.strip_elements(root, *_SKIP_TAGS, with_tail=False)
+    for el in root.iter(*_OPEN_BLOCKS):
+        text = el.text
+        el.text = "\n" + text if text else "\n"
+        tail = el.tail
+        el.tail = "\n" + tail if tail else "\n"
+    for el in root.iter(*_VOID_BLOCKS):
+        tail = el.tail
+        el.tail = "\n" + tail if tail else "\n"
+    for el in root.iter("img"):
+        alt = el.get("alt")
+        if alt:
+            el.tail = f" {alt} " + (el.tail or "")
+    return "".join(root.itertext())
+
+
+# Markup made only of bare tags (<p>, </em>, <br/>: no attributes, no
+# entities, nothing to skip) reads the same with a regular expression.
+_BARE_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\s*/?>")
+
+
+def _bare_markup_text(markup: str) -> str | None:
+    parts = _BARE_TAG.split(markup)
+    if len(parts) // 3 != markup.count("<"):
+        return None  # some "<" is not a bare tag
+    out = [parts[0]]
+    for i in range(1, len(parts), 3):
+        name = parts[i + 1].lower()
+        if name in _SKIP_TAGS or name == "img":
+            return None
+        if name in _BLOCK_TAGS:
+            out.append("\n")
+        out.append(parts[i + 2])
+    return "".join(out)
+
+
 def html_to_text(markup: str) -> str:
     """Plain, sanitised text of an HTML fragment; paragraphs separated by blank lines."""
     if not markup:
         return ""
+    markup = clean(markup)
     if "<" not in markup and "&" not in markup:
         text = markup
     else:
-        parser = _TextParser()
-        try:
-            parser.feed(markup)
-            parser.close()
-        except Exception:  # html.parser is lenient; be safe with hostile input anyway
-            pass
-        text = "".join(parser.parts)
-    text = clean(text)
-    lines = [re.sub(r"[ \t\f\v\u00a0]+", " ", line).strip() for line in text.split("\n")]
+        text = None if "&" in markup else _bare_markup_text(markup)
+        text = clean(_markup_text(markup) if text is None else text)
     paragraphs: list[str] = []
     current: list[str] = []
-    for line in lines:
-        if line:
-            current.append(line)
+    for line in text.split("\n"):
+        words = line.split()
+        if words:
+            current.append(" ".join(words))
         elif current:
             paragraphs.append(" ".join(current))
             current = []
@@ -365,8 +487,17 @@ def make_item(
 # ---------------------------------------------------------------- parsing
 
 
-def parse_feed(content: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
-    """Parse RSS, Atom or JSON Feed; raise :class:`FeedError` if it is none of them."""
+def parse_feed(
+    content: bytes, url: str, content_type: str | None = None, *,
+    known: Container[str] = frozenset(), seen: set[str] | None = None,
+) -> ParsedFeed:
+    """Parse RSS, Atom or JSON Feed; raise :class:`FeedError` if it is none of them.
+
+    ``known``: ids of items stored already.  Where it is cheap to tell (an
+    RSS or Atom item with its own id), such an item is left out of the
+    result without being read, and its id is added to ``seen`` (when given):
+    re-reading a feed for its few new items then costs little.  Items may
+    still come back known; the library skips those anyway."""
     if isinstance(content, str):
         content = content.encode("utf-8")
     if not content or not content.strip():
@@ -379,7 +510,39 @@ def parse_feed(content: bytes, url: str, content_type: str | None = None) -> Par
     kind = sniff_kind(content, content_type)
     if kind == "html":
         raise FeedError("not a feed (an HTML page)")
-    return _parse_xml_feed(content, url, content_type)
+    return _parse_xml_feed(content, url, content_type, known, seen)
+
+
+def parse_new_items(
+    content: bytes, url: str, content_type: str | None, known: Container[str]
+) -> tuple[ParsedFeed, set[str]]:
+    """:func:`parse_feed` with ``known``, returning the ids it skipped too
+    (for a worker process, where ``seen`` could not be shared)."""
+    seen: set[str] = set()
+    return parse_feed(content, url, content_type, known=known, seen=seen), seen
+
+
+def parse_new_items_as_tuples(
+    content: bytes, url: str, content_type: str | None, known: Container[str]
+) -> tuple[str, str | None, list[tuple[Any, ...]], set[str]]:
+    """:func:`parse_new_items` for a worker process: (title, site URL, items
+    as tuples of FeedItem's fields in order, skipped ids).  Plain tuples cross
+    the process boundary several times faster than objects."""
+    parsed, seen = parse_new_items(content, url, content_type, known)
+    return parsed.title, parsed.site_url, [_item_fields(i) for i in parsed.items], seen
+
+
+def quiet_worker() -> None:
+    """Start of a parsing worker process: it shares the reader's terminal, so
+    it prints nothing there (its errors travel back with its results)."""
+    import os
+    import sys
+
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the process's life
+
+
+# FeedItem's fields in order: FeedItem(*_item_fields(item)) is the same item.
+_item_fields = operator.attrgetter(*(f.name for f in dataclasses.fields(FeedItem)))
 
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE\b", re.I)
@@ -408,37 +571,44 @@ def _drop_internal_subset(content: bytes) -> bytes:
     return content[: subset.start()] + content[subset.end() :]
 
 
-def _screen_xml(content: bytes) -> tuple[bytes, bool]:
-    """Refuse hostile XML before feedparser sees it; keep at most MAX_ITEMS items.
+def _hardened_parse(content: bytes, url: str) -> tuple[Any, bool]:
+    """Parse with a hardened lxml parser; returns (root or None, whether it was clean).
 
-    A hardened lxml parser (no entity expansion, no network, no DTD loading,
-    libxml2's normal depth and size limits) looks at the document first:
-    entity declarations (billion laughs, quadratic blowup, external entities)
-    and absurd nesting are refused outright; a feed with more than MAX_ITEMS
-    items is cut to its first MAX_ITEMS before the slow, thorough parse.
-    Returns the document to parse and whether it was re-serialised as UTF-8.
+    No entity expansion, no network, no DTD loading, libxml2's normal depth
+    and size limits: entity declarations (billion laughs, quadratic blowup,
+    external entities) and absurd nesting are refused outright.  "Clean"
+    means libxml2 had to repair nothing, so the tree is the document.
     """
-    content = _drop_internal_subset(content)
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
         huge_tree=False, recover=True, remove_comments=True, remove_pis=True,
     )
     try:
-        root = etree.fromstring(content, parser)
+        root = etree.fromstring(content, parser, base_url=url or None)
     except (etree.XMLSyntaxError, ValueError):
         root = None
+    repaired = False
     for entry in parser.error_log:
         message = str(entry.message).lower()
         if "depth" in message:
             raise FeedError("not a feed (XML nested too deeply)")
         if "amplification" in message or "entity loop" in message:
             raise FeedError("not a feed (XML entity expansion refused)")
+        if entry.level >= etree.ErrorLevels.ERROR:
+            repaired = True
     if root is None:
-        return content, False
-    tree = root.getroottree()
-    dtd = tree.docinfo.internalDTD
+        return None, False
+    dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
         raise FeedError("not a feed (XML entity declarations refused)")
+    return root, not repaired
+
+
+def _trimmed(content: bytes, root: Any) -> tuple[bytes, bool]:
+    """The screened document made safe for feedparser: overlong short fields
+    cut (feedparser takes minutes on a 100 kB <author>) and at most MAX_ITEMS
+    items.  Returns the document and whether it was re-serialised as UTF-8."""
+    tree = root.getroottree()
     modified = False
     for el in root.iter(etree.Element):
         text = el.text
@@ -469,8 +639,31 @@ def _reserialised(tree) -> tuple[bytes, bool]:
     return etree.tostring(tree, encoding="utf-8", xml_declaration=True), True
 
 
-def _parse_xml_feed(content: bytes, url: str, content_type: str | None) -> ParsedFeed:
-    content, reencoded = _screen_xml(content)
+def _parse_xml_feed(
+    content: bytes, url: str, content_type: str | None,
+    known: Container[str] = frozenset(), seen: set[str] | None = None,
+) -> ParsedFeed:
+    content = _drop_internal_subset(content)
+    root, clean_tree = _hardened_parse(content, url)
+    if root is None:
+        reencoded = False
+    else:
+        if clean_tree:
+            from broadsheet.net.xmlfeed import Unusual, parse_tree
+
+            try:
+                return parse_tree(root, url, content_type, known, seen)
+            except Unusual:
+                pass
+        content, reencoded = _trimmed(content, root)
+    return _feedparser_feed(content, url, content_type, reencoded)
+
+
+def _feedparser_feed(
+    content: bytes, url: str, content_type: str | None, reencoded: bool
+) -> ParsedFeed:
+    import feedparser
+
     headers = {"content-location": url}
     if reencoded:  # now UTF-8: the server's charset no longer applies
         content_type = "application/xml; charset=utf-8"

@@ -22,13 +22,18 @@ import email.utils
 import errno
 import socket
 import ssl
+import sys
 import time
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import AsyncIterator
 
-import httpx
+# httpx imports its own command-line tool (click, pygments, rich: a tenth
+# of a second) whenever those are installed; broadsheet never uses it.
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+import httpx  # noqa: E402
 
 from broadsheet import __version__
 from broadsheet.sanitize import clean_line
