@@ -4,18 +4,21 @@
 
 A loopback server (a thread of this process) serves ``--feeds`` RSS feeds of
 ``--items`` items each, every answer delayed by ``--latency-ms``.  A fresh
-library subscribes to all of them (``broadsheet import`` of an OPML file, no
-network).  broadsheet then runs under a 40x120 pty:
+library with the Welcome stories subscribes to all of them (``broadsheet
+import`` of an OPML file, no network).  broadsheet then runs under a 40x120 pty.
 
-1. idle: ``j``/``k`` in the list, key -> end of the repaint burst;
-2. ``r`` starts the refresh; the same keys are timed while it runs, until the
-   refresh's summary notification arrives.
+One sample is a key and the repaint that proves it was handled: ``?`` until
+the keys panel is on screen, then ``escape`` until the list is back.
+The time runs from writing the key to the arrival of that text (the progress
+bar keeps the terminal busy during a refresh, so "until the output goes quiet"
+would measure the progress bar, not the key).
 
-Both rows come from the same process in the same run, so the idle row is the
-reference.  A responsive UI keeps the "during refresh" median and p90 near the
-idle ones (and under the 30 ms key budget); a UI that parses or writes on the
-event loop shows keys stuck for hundreds of ms.  The refresh wall time from
-``r`` to the summary is printed as well.
+1. idle: samples with nothing else going on (the reference, same process);
+2. ``r`` starts the refresh; samples are taken while it runs, until its
+   summary notification arrives.
+
+A responsive UI keeps the "during the refresh" figures near the idle ones and
+under the 30 ms key budget.  The refresh's wall time in the TUI is printed too.
 """
 
 from __future__ import annotations
@@ -84,6 +87,25 @@ def serve(feeds: int, items: int, latency: float) -> ThreadingHTTPServer:
     return server
 
 
+import os  # noqa: E402
+
+OPEN_NEEDLE = "(list.up)"
+LIST_NEEDLE = "Subscribing to feeds"
+
+
+def timed(term: Terminal, key: str, needle: str, timeout: float = 30.0) -> float:
+    """Seconds from writing ``key`` to the arrival of ``needle`` on screen."""
+    mark = len(term.text)
+    sent = time.perf_counter()
+    os.write(term.master, key.encode())
+    arrived = term.expect(needle, since=mark, timeout=timeout)
+    return arrived - sent
+
+
+def help_and_back(term: Terminal) -> list[float]:
+    return [timed(term, "?", OPEN_NEEDLE), timed(term, "\x1b", LIST_NEEDLE)]
+
+
 def _row(name: str, samples: list[float]) -> str:
     ms = sorted(s * 1000 for s in samples)
     if not ms:
@@ -97,7 +119,7 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=500)
     parser.add_argument("--items", type=int, default=50)
     parser.add_argument("--latency-ms", type=float, default=50.0)
-    parser.add_argument("--repeat", type=int, default=40, help="idle key samples")
+    parser.add_argument("--repeat", type=int, default=20, help="idle help-and-back pairs")
     args = parser.parse_args()
 
     server = serve(args.feeds, args.items, args.latency_ms / 1000)
@@ -120,30 +142,32 @@ def main() -> None:
             term.expect("Welcome", timeout=60)
             term.settle(0.5)
             idle = []
-            for index in range(args.repeat):
-                idle.append(term.key("j" if index % 2 == 0 else "k"))
+            for _ in range(args.repeat):
+                idle += help_and_back(term)
+                term.settle(0.05)
             start_mark = len(term.text)
             started = time.perf_counter()
-            term.key("r")
+            os.write(term.master, b"r")
             during = []
             finished = None
             while time.perf_counter() - started < 600:
                 if b"new stor" in term.text[start_mark:]:  # the summary: "N new stories from …"
                     finished = time.perf_counter()
                     break
-                during.append(term.key("j" if len(during) % 2 == 0 else "k", quiet=0.05))
+                during += help_and_back(term)
             wall = (finished or time.perf_counter()) - started
     server.shutdown()
     print(f"\nrefresh of {args.feeds} feeds x {args.items} items, {args.latency_ms:.0f} ms per request")
-    print(f"{'key -> repaint (ms)':<34} {'median':>8} {'p90':>8} {'keys':>6}")
-    print(_row("idle list (reference)", idle))
-    print(_row("list during the refresh", during))
+    print(f"{'? / escape -> shown (ms)':<34} {'median':>8} {'p90':>8} {'keys':>6}")
+    print(_row("idle (reference)", idle))
+    print(_row("during the refresh", during))
     print(f"refresh wall time in the TUI: {wall:.1f} s" + ("" if finished else " (did not finish)"))
     if during:
         ms = sorted(s * 1000 for s in during)
         p90 = ms[min(len(ms) - 1, round(0.9 * (len(ms) - 1)))]
-        print(f"target: keys <= {TARGET_MS:.0f} ms during the refresh -> "
-              f"{'holds' if p90 <= TARGET_MS else 'misses'} (p90 {p90:.1f} ms)")
+        idle_p90 = sorted(s * 1000 for s in idle)[min(len(idle) - 1, round(0.9 * (len(idle) - 1)))]
+        print(f"during / idle p90: {p90 / idle_p90:.2f}x; "
+              f"added by the refresh at p90: {p90 - idle_p90:.0f} ms (budget {TARGET_MS:.0f} ms)")
 
 
 if __name__ == "__main__":
