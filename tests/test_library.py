@@ -265,7 +265,7 @@ def test_an_older_schema_is_migrated_after_a_backup(tmp_path):
     library.close()
     old = sqlite3.connect(path)
     old.executescript(
-        "DROP TABLE source_tags; DROP INDEX stories_time_state; DROP INDEX stories_id_state;"
+        "DROP TABLE source_tags; DROP INDEX stories_time_state; DROP INDEX stories_id_state; DROP INDEX stories_with_note;"
         "ALTER TABLE stories DROP COLUMN note; ALTER TABLE sources DROP COLUMN failures;"
         "ALTER TABLE sources DROP COLUMN gone; ALTER TABLE sources DROP COLUMN content_hash;"
         "PRAGMA user_version = 1;"
@@ -379,6 +379,9 @@ def test_a_schema_2_library_gets_prefix_search_and_content_hashes(tmp_path):
         assert [s.id for s in library.stories("ra")] == [9]
         assert [s.id for s in library.stories("tag:ports my")] == [7]
         assert library.count_stories("harb") == 1
+        assert [s.id for s in library.stories("has:notes")] == [7]
+        assert library._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'stories_with_note'").fetchone()
         (feed,) = library.feeds()
         assert feed.etag == '"v1"' and feed.content_hash is None
         library.add_items(feed.id, _items("fresh"), content_hash="abc")

@@ -31,9 +31,10 @@ STEPS: dict[int, str] = {
     """,
     # The search index gains prefix indexes (an FTS5 table's options cannot
     # change, so it is built again from its own rows); feeds remember the
-    # hash of the last document stored.
+    # hash of the last document stored; stories with a note get an index.
     2: """
     ALTER TABLE sources ADD COLUMN content_hash TEXT;
+    CREATE INDEX IF NOT EXISTS stories_with_note ON stories (id) WHERE note != '';
     ALTER TABLE story_fts RENAME TO story_fts_v2;
     CREATE VIRTUAL TABLE story_fts USING fts5 (
         title, body, tags, notes,

@@ -53,6 +53,8 @@ CREATE INDEX stories_by_source ON stories (source_id, sort_ts DESC);
 -- filter on read/starred/source never read the wide rows.
 CREATE INDEX stories_time_state ON stories (sort_ts DESC, id DESC, read, starred, source_id);
 CREATE INDEX stories_id_state ON stories (id, sort_ts, read, starred, source_id);
+-- The few stories with a note of their own (has:notes never reads the wide rows).
+CREATE INDEX stories_with_note ON stories (id) WHERE note != '';
 
 CREATE TABLE tags (
     id   INTEGER PRIMARY KEY,

@@ -703,9 +703,12 @@ class Library:
             clauses.append("s.id {} (SELECT story_id FROM annotations)".format(
                 "IN" if query.has_highlights else "NOT IN"))
         if query.has_notes is not None:
+            # Both sets come from small indexes (stories_with_note is partial):
+            # s.note itself sits in the wide row, after the stored article.
             clauses.append(
-                "(s.id {} (SELECT story_id FROM annotations WHERE note != '') {} s.note {} '')"
-                .format(*(("IN", "OR", "!=") if query.has_notes else ("NOT IN", "AND", "="))))
+                "s.id {} (SELECT story_id FROM annotations WHERE note != '' "
+                "UNION SELECT id FROM stories WHERE note != '')"
+                .format("IN" if query.has_notes else "NOT IN"))
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     # Whether ensure_search_indexes' indexes exist (None: not looked yet), and
