@@ -4,14 +4,15 @@ the light theme (ages computed against a fixed clock)."""
 from __future__ import annotations
 
 import time
-from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 
 from broadsheet.config import Config
 from broadsheet.services import Services
 from broadsheet.ui.app import BroadsheetApp
+
+from uitools import pin_highlights
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
 SIZES = {"80x24": (80, 24), "160x50": (160, 50)}
@@ -39,16 +40,8 @@ def services(tmp_path, monkeypatch):
 
 
 def _pinned_highlights(services: Services, stories) -> None:
-    """Highlights with fixed creation times, so their ages do not move."""
-    plan = [(stories[0], 0, "Start here.", "yellow", 50), (stories[1], 1, "", "green", 30),
-            (stories[0], 3, "Keys to remember.", "pink", 5)]
-    for story, nth, note, color, minutes in plan:
-        document = services.cached_document(story.id)
-        paragraph = [i for i, b in enumerate(document.blocks) if b.kind == "paragraph"][nth]
-        made = services.annotate_range(story.id, *document.block_offsets()[paragraph], note=note, color=color)
-        deleted = services.delete_annotation(made.id)
-        services.restore_annotation(replace(deleted, created=NOW - timedelta(minutes=minutes),
-                                            updated=NOW - timedelta(minutes=minutes)))
+    pin_highlights(services, [(stories[0], 0, "Start here.", "yellow", 50), (stories[1], 1, "", "green", 30),
+                              (stories[0], 3, "Keys to remember.", "pink", 5)], NOW)
 
 
 async def _import_dialog(pilot) -> None:

@@ -11,6 +11,8 @@ from broadsheet.config import Config
 from broadsheet.services import Services
 from broadsheet.ui.app import BroadsheetApp
 
+from uitools import pin_highlights
+
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
 SIZE = (100, 30)
 
@@ -49,20 +51,9 @@ def test_reader_screen_with_note(snap_compare, services):
 
 
 def _pinned_highlights(services: Services) -> None:
-    """Highlights with fixed creation times, so that their ages do not move."""
-    from dataclasses import replace
-    from datetime import timedelta
-
     stories = services.stories_page("", 0, 3)
-    plan = [(stories[0], 0, "Start here.", "yellow", 50), (stories[1], 1, "", "green", 30),
-            (stories[0], 3, "Keys to [b]remember[/b].", "pink", 5)]
-    for story, nth, note, color, minutes in plan:
-        document = services.cached_document(story.id)
-        paragraph = [i for i, b in enumerate(document.blocks) if b.kind == "paragraph"][nth]
-        made = services.annotate_range(story.id, *document.block_offsets()[paragraph], note=note, color=color)
-        deleted = services.delete_annotation(made.id)
-        services.restore_annotation(replace(deleted, created=NOW - timedelta(minutes=minutes),
-                                            updated=NOW - timedelta(minutes=minutes)))
+    pin_highlights(services, [(stories[0], 0, "Start here.", "yellow", 50), (stories[1], 1, "", "green", 30),
+                              (stories[0], 3, "Keys to [b]remember[/b].", "pink", 5)], NOW)
 
 
 def test_annotations_screen(snap_compare, services):

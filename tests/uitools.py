@@ -37,3 +37,19 @@ def make_app(services: Services, config: Config | None = None) -> BroadsheetApp:
 async def settle(app, pilot) -> None:
     await app.workers.wait_for_complete()
     await pilot.pause()
+
+
+def pin_highlights(services: Services, plan, now: datetime) -> None:
+    """Highlight whole paragraphs with fixed creation times, so their ages do not
+    move in snapshots.  ``plan``: (story, nth paragraph, note, colour, minutes ago)."""
+    from dataclasses import replace
+    from datetime import timedelta
+
+    for story, nth, note, color, minutes in plan:
+        document = services.cached_document(story.id)
+        paragraph = [i for i, b in enumerate(document.blocks) if b.kind == "paragraph"][nth]
+        made = services.annotate_range(story.id, *document.block_offsets()[paragraph], note=note, color=color)
+        deleted = services.delete_annotation(made.id)
+        when = now - timedelta(minutes=minutes)
+        services.restore_annotation(replace(deleted, created=when, updated=when))
+

@@ -140,17 +140,12 @@ class ListScreen(Screen):
 
     def get_widget_and_offset_at(self, x: int, y: int):
         """A mouse selection in the preview maps to its text, as in the reader."""
-        from textual.errors import NoWidget
-
         if self.preview is not None:
-            from broadsheet.ui.widgets.reader_view import ReaderView
+            from broadsheet.ui.widgets.reader_view import selection_target
 
-            try:
-                widget, region = self.get_widget_at(x, y)
-            except NoWidget:
-                return None, None
-            if isinstance(widget, ReaderView):
-                return widget, widget.selection_offset(x - region.x, y - region.y)
+            found = selection_target(self, x, y)
+            if found is not None:
+                return found
         return super().get_widget_and_offset_at(x, y)
 
     # -- tags sidebar ------------------------------------------------------------

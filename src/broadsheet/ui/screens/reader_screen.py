@@ -12,7 +12,6 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.errors import NoWidget
 from textual.geometry import Offset
 from textual.screen import Screen
 from textual.widget import Widget
@@ -23,7 +22,7 @@ from broadsheet.sanitize import clean, clean_line, error_line
 from broadsheet.services import HIGHLIGHT_COLORS, FullTextUnavailable
 from broadsheet.ui.screens.note_editor import NoteEditor
 from broadsheet.ui.screens.tag_editor import TagEditor
-from broadsheet.ui.widgets.reader_view import ReaderView
+from broadsheet.ui.widgets.reader_view import selection_target, ReaderView
 
 if TYPE_CHECKING:
     from broadsheet.services import Services
@@ -80,13 +79,8 @@ class ReaderScreen(Screen):
     def get_widget_and_offset_at(self, x: int, y: int) -> tuple[Widget | None, Offset | None]:
         """Where a mouse selection starts or ends: the reader answers for itself
         (see ReaderView.selection_offset)."""
-        try:
-            widget, region = self.get_widget_at(x, y)
-        except NoWidget:
-            return None, None
-        if isinstance(widget, ReaderView):
-            return widget, widget.selection_offset(x - region.x, y - region.y)
-        return super().get_widget_and_offset_at(x, y)
+        found = selection_target(self, x, y)
+        return found if found is not None else super().get_widget_and_offset_at(x, y)
 
     def on_mount(self) -> None:
         self.view.focus()

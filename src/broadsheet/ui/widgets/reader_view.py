@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -1348,3 +1348,19 @@ class ReaderView(ScrollView, can_focus=True):
             return []
         start, end = span
         return [a for a in self.annotations if not a.orphaned and a.position.start < end and a.position.end > start]
+
+
+def selection_target(screen: Any, x: int, y: int) -> tuple[Any, Any] | None:
+    """For a screen's ``get_widget_and_offset_at``: a ReaderView under (x, y)
+    answers where a mouse selection starts or ends (see selection_offset);
+    ``(None, None)`` off every widget; None for the screen to answer itself."""
+    from textual.errors import NoWidget
+
+    try:
+        widget, region = screen.get_widget_at(x, y)
+    except NoWidget:
+        return None, None
+    if isinstance(widget, ReaderView):
+        return widget, widget.selection_offset(x - region.x, y - region.y)
+    return None
+
