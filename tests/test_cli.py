@@ -308,3 +308,15 @@ def test_tags_story_notes_and_annotations_on_the_command_line(run, http_server):
     assert code == 1 and err.startswith("broadsheet: ")
     code, out, err = run("annotate", sid)
     assert code == 1 and "--quote" in err
+
+
+def test_extract_of_a_page_without_an_article_is_one_line_and_fails(tmp_path, capsys):
+    page = tmp_path / "wall.html"
+    page.write_text(
+        "<html><body><div id='onetrust-banner-sdk'><p>We value your privacy. We and our 842 partners "
+        "store and/or access information on a device, such as cookies, and process personal data.</p>"
+        "<button>Accept all</button><button>Reject all</button></div></body></html>", encoding="utf-8")
+    assert main(["extract", str(page)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.count("\n") == 1 and "no readable article text" in err

@@ -371,6 +371,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
         except OSError as error:
             raise CommandError(f"cannot read {target}: {error.strerror or error}") from None
         document = extract_document(data, None)
+    if not document.blocks:
+        raise CommandError("the page has no readable article text (nothing, or only a cookie-consent "
+                           "wall, menus and links)")
     if args.format == "markdown":
         sys.stdout.write(to_markdown(document).rstrip("\n") + "\n")
     elif args.format == "json":
