@@ -524,7 +524,9 @@ def test_block_tags_are_found_as_readability_finds_them_in_the_markup():
             for el in root.iter(*_READABILITY_INLINE):
                 assert _has_block_inside(el, div=False) == (_DIV_TO_P.search(tounicode(el, method="html")) is not None)
                 inline += 1
-    assert divs > 100 and inline > 100
+    # The fixture pages alone give a few dozen of each; the real pages, hundreds.
+    least = 100 if (BENCHMARK / "html").is_dir() else 30
+    assert divs > least and inline > least, (divs, inline)
 
 
 _PROMO_PIECES = [
