@@ -543,3 +543,27 @@ def test_unclosed_scripts_and_giant_link_lists_stay_bounded():
     ):
         document = _extract_within_budget(page.encode())
         assert document.plain_text().startswith("Paragraph 0: "), document.plain_text()[:200]
+
+
+def test_huge_images_cost_nothing_and_cut_nothing():
+    """Megabytes of inline image data and absurd sizes: the article stays whole,
+    the image is its alt text, nothing is fetched and no data: address is kept."""
+    import time
+
+    from broadsheet.extract import extract_document
+
+    def para(n: int) -> str:
+        return "<p>" + f"Sentence {n} of the article about harbours and tides. " * 12 + "</p>"
+
+    inline = "data:image/png;base64," + "A" * 3_000_000
+    html = (f"<html><body><article><h1>Tides</h1>{para(1)}"
+            f'<img src="{inline}" alt="A chart" width="99999999" height="99999999">{para(2)}'
+            f'<img src="http://127.0.0.1:9/huge.png" alt="Second chart" width="50000">{para(3)}'
+            "<p>The last paragraph.</p></article></body></html>")
+    started = time.perf_counter()
+    document = extract_document(html, "http://example.org/a")
+    assert time.perf_counter() - started < 3
+    text = document.plain_text()
+    assert all(text.count(f"Sentence {n} of the article") == 12 for n in (1, 2, 3))
+    assert "The last paragraph." in text and "left out" not in text
+    assert "data:" not in str(document.to_json())

@@ -106,11 +106,20 @@ def _tag_position(text: str) -> int:
         pos += 1
 
 
+# An attribute value this long is an inline image, font or blob, never text.
+_LONG_ATTRIBUTE = re.compile(r"""(=\s*)(?:"[^"]{4096,}"|'[^']{4096,}')""")
+
+
+def strip_long_attributes(text: str) -> str:
+    """``text`` with every attribute value over 4 kB emptied (``data:`` images and the like)."""
+    return _LONG_ATTRIBUTE.sub(r'\1""', text)
+
+
 def bound_page(text: str) -> tuple[str, int]:
     """``text`` within the budget, and how many characters of markup were left out."""
     if not over_budget(text):
         return text, 0
-    text = strip_never_text(text)
+    text = strip_long_attributes(strip_never_text(text))
     if not over_budget(text):
         return text, 0
     cut = min(len(text), MAX_PAGE_CHARS, _tag_position(text))
