@@ -478,19 +478,6 @@ def test_pruning_never_takes_what_the_feed_still_lists(lib):
     assert {s.id for s in lib.stories("", 0, 5000)} == ids
 
 
-@pytest.mark.parametrize("text", [
-    "plain", "  spaced\tout\n lines  ", "x" * 1200, "no\u00a0break", "\x1b]0;t\x07x", "a\u2003b",
-    "", "\u3000wide\u3000", "bidi\u202eover", "line\u2028sep", "cr\r\nlf", "lone \ud800 surrogate",
-])
-def test_the_library_cleans_as_sanitize_does(text):
-    from broadsheet import sanitize
-    from broadsheet.library.store import _clean, _clean_line
-
-    assert _clean(text) == sanitize.clean(text)
-    assert _clean_line(text) == sanitize.clean_line(text)
-    assert _clean_line(text, 40) == sanitize.clean_line(text, 40)
-
-
 def test_apply_updates_stores_several_feeds_at_once(lib):
     from broadsheet.library import FeedUpdate
 

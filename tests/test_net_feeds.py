@@ -496,23 +496,6 @@ def test_known_items_are_skipped_and_reported():
     assert (fresh.title, fresh.site_url) == (full.title, full.site_url)
 
 
-def test_quick_cleaning_agrees_with_sanitize():
-    from broadsheet import sanitize
-    from broadsheet.net.feeds import clean, clean_line, is_clean
-
-    passed = "".join(chr(c) for c in range(0x110000)
-                     if not 0xD800 <= c < 0xE000 and is_clean(chr(c)))
-    assert sanitize.clean(passed) == passed  # nothing is_clean lets through is changed
-    for bad in ("\x1b[31m", "\x9b", "\u202e", "\u2028", "\x00", "\ud800", "\r\n", "\ufeff", "\x85"):
-        assert not is_clean(f"a{bad}b")
-    samples = ["plain", "  spaced\tout\n lines  ", "x" * 1200, "no\u00a0break", "\x1b]0;t\x07x",
-               "a\u2003b", "", "\u3000wide\u3000"]
-    for text in samples:
-        assert clean(text) == sanitize.clean(text)
-        assert clean_line(text) == sanitize.clean_line(text)
-        assert clean_line(text, 50) == sanitize.clean_line(text, 50)
-
-
 @pytest.mark.parametrize("markup, text", [
     ("<p>one</p><p>two <b>bold</b></p>", "one\n\ntwo bold"),
     ("<p>Caf&eacute; &amp; <a href='x'>bar</a></p><script>alert(1)</script>", "Café & bar"),

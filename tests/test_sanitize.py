@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -63,3 +64,37 @@ def test_escape_sequences_go_whole_and_text_stays_readable():
 def test_tags_are_single_words_lists():
     assert clean_tag("  policing,\nfollow-up ") == "policing follow-up"
     assert len(clean_tag("x" * 500)) == 64
+
+
+# -- the quick way for text that is clean already ---------------------------------
+
+
+def test_nothing_is_clean_lets_through_is_changed():
+    import sys
+
+    from broadsheet.sanitize import _scrub, is_clean
+
+    every = "".join(chr(c) for c in range(sys.maxunicode + 1) if not 0xD800 <= c < 0xE000)
+    passed = "".join(c for c in every if is_clean(c))
+    assert _scrub(passed) == passed
+    assert len(passed) > 1_000_000
+    for bad in ("\x1b[31m", "\x9b", "\u202e", "\u2028", "\x00", "\ud800", "\r\n", "\ufeff", "\x85"):
+        assert not is_clean(f"a{bad}b")
+
+
+@pytest.mark.parametrize("text", [
+    "plain", "  spaced\tout\n lines  ", "x" * 1200, "no\u00a0break", "\x1b]0;t\x07x", "a\u2003b",
+    "", "\u3000wide\u3000", "bidi\u202eover", "line\u2028sep", "cr\r\nlf", "lone \ud800 surrogate",
+])
+def test_the_quick_way_gives_what_the_full_passes_give(text):
+    from broadsheet.sanitize import _SPACES, _scrub
+
+    def slow_line(value: str, limit: int) -> str:
+        line = _SPACES.sub(" ", _scrub(value).replace("\t", " ")).strip()
+        return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+    assert clean(text) == _scrub(text)
+    assert clean_line(text) == slow_line(text, 1000)
+    assert clean_line(text, 40) == slow_line(text, 40)
+    assert clean_line(text, 50) == slow_line(text, 50)
+

@@ -38,8 +38,28 @@ _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x85]")
 _SPACES = re.compile(r"\s+")
 
 
-def clean(text: object) -> str:
-    """Multi-line text: keep newlines and tabs, drop every control."""
+# Every character clean() removes or changes.  Text with none of them comes
+# out of clean() as it went in, so it is returned at once: clean() makes four
+# passes over a long article, is_clean() usually one str.isprintable().
+_UNCLEAN = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_INVISIBLE}\ud800-\udfff]")
+
+
+def is_clean(text: str) -> bool:
+    """Whether :func:`clean` would leave ``text`` as it is.
+
+    Every character clean() touches is unprintable (a control, a format
+    character, a line or paragraph separator, a surrogate), and
+    str.isprintable() runs several times faster than a regular expression.
+    """
+    if text.isprintable():
+        return True
+    if text.replace("\n", " ").replace("\t", " ").isprintable():
+        return True
+    return _UNCLEAN.search(text) is None  # no-break spaces and the like are fine
+
+
+def _scrub(text: object) -> str:
+    """What clean() does to text that is not clean already."""
     if text is None:
         return ""
     if not isinstance(text, str):
@@ -51,12 +71,24 @@ def clean(text: object) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
-def clean_line(text: object, limit: int | None = 1000) -> str:
-    """One-line text (titles, names, tags): whitespace collapsed, length capped."""
-    text = _SPACES.sub(" ", clean(text).replace("\t", " ")).strip()
+def clean(text: object) -> str:
+    """Multi-line text: keep newlines and tabs, drop every control."""
+    if isinstance(text, str) and is_clean(text):
+        return text
+    return _scrub(text)
+
+
+def _cap(text: str, limit: int | None) -> str:
     if limit is not None and len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
+
+
+def clean_line(text: object, limit: int | None = 1000) -> str:
+    """One-line text (titles, names, tags): whitespace collapsed, length capped."""
+    if isinstance(text, str) and is_clean(text):
+        return _cap(" ".join(text.split()), limit)  # str.split's whitespace is \s's
+    return _cap(_SPACES.sub(" ", _scrub(text).replace("\t", " ")).strip(), limit)
 
 
 def clean_tag(text: object) -> str:

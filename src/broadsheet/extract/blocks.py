@@ -66,16 +66,6 @@ _NO_DESCRIPTION = frozenset({
 })
 _FILE_NAME = re.compile(r"^[\w\-.]*(?:\.(?:jpe?g|png|gif|webp|svg|avif)|[_\d][\w\-.]*)$", re.I)
 _SPACE_ENDS = " "
-# Every character that broadsheet.sanitize.clean removes or changes (controls,
-# line separators, escape introducers, invisible and bidi format characters,
-# lone surrogates), and a few it keeps: text without any of them is clean
-# already and skips its passes (tests/test_extract.py checks every code point).
-NEEDS_CLEAN = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
-    "\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
-)
-
-
 def link_target(href: str | None, base: str | None) -> str | None:
     """An absolute http/https/mailto address for ``href``, else None."""
     if not href:
@@ -235,8 +225,7 @@ class BlockBuilder:
         out: list[list] = []
         after_space = True
         for text, styles, link in self._parts:
-            if NEEDS_CLEAN.search(text) is not None:
-                text = clean(text)
+            text = clean(text)
             text = _WHITESPACE.sub(" ", text)
             if after_space:
                 text = text.lstrip(" ")

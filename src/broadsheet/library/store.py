@@ -136,29 +136,6 @@ def _write_problem(error: sqlite3.OperationalError, path: Path) -> str | None:
     return None
 
 
-def _printable(text: str) -> bool:
-    # Every character clean() changes is unprintable, and this check is
-    # several times cheaper than clean()'s passes over a long text.
-    return text.isprintable() or text.replace("\n", " ").replace("\t", " ").isprintable()
-
-
-def _clean(text: object) -> str:
-    """clean(), skipped for text it would not change."""
-    if isinstance(text, str) and _printable(text):
-        return text
-    return clean(text)
-
-
-def _clean_line(text: object, limit: int | None = 1000) -> str:
-    """clean_line(), the same way cheaper for text clean() would not change."""
-    if isinstance(text, str) and _printable(text):
-        text = " ".join(text.split())  # what clean_line's \s+ -> " " and strip() do
-        if limit is not None and len(text) > limit:
-            text = text[: limit - 1].rstrip() + "…"
-        return text
-    return clean_line(text, limit)
-
-
 def _row_time(text: str | None) -> datetime | None:
     return parse_iso(text)
 
@@ -456,11 +433,11 @@ class Library:
         tag_names += [t for t in self._source_tags(db, source_id) if t not in tag_names]
         rows: dict[str, tuple[Any, ...]] = {}
         for item in items:
-            title = _clean_line(item.title)
-            summary = _clean(item.summary)
-            guid = _clean_line(item.guid or "", 2000) or fallback_guid(item.url, title, summary)
+            title = clean_line(item.title)
+            summary = clean(item.summary)
+            guid = clean_line(item.guid or "", 2000) or fallback_guid(item.url, title, summary)
             if guid not in rows:  # the first of a guid wins, as before
-                rows[guid] = (source_id, guid, item.url, title, _clean_line(item.author),
+                rows[guid] = (source_id, guid, item.url, title, clean_line(item.author),
                               iso(item.published), now_text, _sort_ts(item.published, now),
                               summary, item.content_html or "")
         new_ids: list[int] = []
@@ -510,7 +487,7 @@ class Library:
             WHERE id = ?
             """,
             (now_text, now_text, etag, last_modified, content_hash, feed_title or "",
-             _clean_line(feed_title or ""), site_url, source_id),
+             clean_line(feed_title or ""), site_url, source_id),
         )
         return new_ids
 

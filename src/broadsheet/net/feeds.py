@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from broadsheet import sanitize
+from broadsheet.sanitize import clean, clean_line
 from broadsheet.model import FeedItem, ParsedFeed
 
 # feedparser (slow to import, slow to run) is imported only for the feeds
@@ -203,47 +203,6 @@ def sniff_kind(content: bytes, content_type: str | None) -> str:
         if media in FEED_TYPES and "<" in text:
             return "feed"
     return "other"
-
-
-# ---------------------------------------------------------------- text helpers
-
-# Every character that sanitize.clean() removes or changes.  Text with none of
-# them comes out of clean() unchanged, so it is returned as it is: clean()
-# makes four passes over a long article, this check one.
-_UNCLEAN = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029" + sanitize._INVISIBLE + "\ud800-\udfff]"
-)
-
-
-def is_clean(text: str) -> bool:
-    """Whether :func:`broadsheet.sanitize.clean` would leave ``text`` as it is.
-
-    Every character clean() touches is unprintable (a control, a format
-    character, a line or paragraph separator, a surrogate), and
-    str.isprintable() runs several times faster than a regular expression.
-    """
-    if text.isprintable():
-        return True
-    if text.replace("\n", " ").replace("\t", " ").isprintable():
-        return True
-    return _UNCLEAN.search(text) is None  # no-break spaces and the like are fine
-
-
-def clean(text: object) -> str:
-    """:func:`broadsheet.sanitize.clean`, without its cost on text that is clean already."""
-    if isinstance(text, str) and is_clean(text):
-        return text
-    return sanitize.clean(text)
-
-
-def clean_line(text: object, limit: int | None = 1000) -> str:
-    """:func:`broadsheet.sanitize.clean_line`, the same way cheaper."""
-    if isinstance(text, str) and is_clean(text):
-        text = " ".join(text.split())  # what clean_line's \s+ -> " " and strip() do
-        if limit is not None and len(text) > limit:
-            text = text[: limit - 1].rstrip() + "…"
-        return text
-    return sanitize.clean_line(text, limit)
 
 
 _BLOCK_TAGS = frozenset(

@@ -24,16 +24,14 @@ from typing import Any, Container
 from urllib.parse import urljoin
 
 from broadsheet.model import FeedItem, ParsedFeed
+from broadsheet.sanitize import clean, clean_line, is_clean
 from broadsheet.net.feeds import (
     _PERSON_TEXT,
     MAX_ITEMS,
     _host,
     _unique,
     absolute_url,
-    clean,
-    clean_line,
     html_to_text,
-    is_clean,
     item_guid,
     make_item,
     text_to_html,
