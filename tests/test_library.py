@@ -121,6 +121,21 @@ def test_feed_items_are_stored_once_newest_first(lib):
     assert story.source_title == "Example" and not story.read
 
 
+def test_a_search_row_left_under_a_reused_id_is_replaced(lib):
+    # A file where the newest story went but its search row stayed (written
+    # by an older broadsheet, or edited by hand): the next story gets that id.
+    feed_id, _ = lib.add_feed("http://example.test/feed", "Example")
+    first, last = lib.add_items(feed_id, _items("Council budget", "Harbour wall"))
+    lib._db.execute("DELETE FROM stories WHERE id = ?", (last,))
+    assert lib.count_stories("harbour") == 0
+    (new,) = lib.add_items(feed_id, _items("Railway timetable", start=5))
+    assert new == last
+    assert lib.count_stories("harbour") == 0
+    assert [s.id for s in lib.stories("railway")] == [new]
+    rows = lib._db.execute("SELECT COUNT(*) FROM story_fts WHERE rowid = ?", (new,)).fetchone()[0]
+    assert rows == 1
+
+
 def test_same_guid_in_two_feeds_stays_two_stories(lib):
     a, _ = lib.add_feed("http://a.test/feed", "A")
     b, _ = lib.add_feed("http://b.test/feed", "B")
