@@ -299,6 +299,112 @@ async def test_per_host_concurrency_limit(http_server):
     assert gauge.peak == 3
 
 
+class _Timed(_Gauge):
+    """A gauge whose answer takes ``delay`` and has status ``status``."""
+
+    def __init__(self, delay=0.05, status=200):
+        super().__init__()
+        self.delay = delay
+        self.status = status
+        self.requests = 0
+
+    def handler(self, h):
+        with self.lock:
+            self.now += 1
+            self.requests += 1
+            self.peak = max(self.peak, self.now)
+        try:
+            time.sleep(self.delay)
+            h.send_response(self.status)
+            h.send_header("Content-Length", "2")
+            h.end_headers()
+            h.wfile.write(b"ok")
+        finally:
+            with self.lock:
+                self.now -= 1
+
+
+async def test_a_prompt_host_is_given_more_slots_up_to_the_most(http_server):
+    gauge = _Timed(delay=0.08)
+    http_server.add_handler("/prompt", gauge.handler)
+    async with Fetcher(concurrency=32, per_host=2, per_host_most=6) as fetcher:
+        started = time.monotonic()
+        results = await asyncio.gather(*(fetcher.fetch(http_server.url("/prompt")) for _ in range(40)))
+        took = time.monotonic() - started
+        slots = fetcher.host_slots(http_server.url("/"))
+    assert all(r.content == b"ok" for r in results)
+    assert gauge.peak == 6  # grew from 2, never past the most
+    assert slots.limit == 6 and slots.busy == 0
+    # Two at a time would take 20 rounds of 0.08 s.
+    assert took < 20 * 0.08
+
+
+async def test_without_a_most_the_host_limit_stays_fixed(http_server):
+    gauge = _Timed(delay=0.05)
+    http_server.add_handler("/fixed", gauge.handler)
+    async with Fetcher(concurrency=32, per_host=3) as fetcher:
+        await asyncio.gather(*(fetcher.fetch(http_server.url("/fixed")) for _ in range(30)))
+        assert fetcher.host_slots(http_server.url("/")).limit == 3
+    assert gauge.peak == 3
+
+
+async def test_a_strained_host_is_given_fewer_slots(http_server):
+    gauge = _Timed(delay=0.02, status=503)  # no Retry-After: no retry either
+    http_server.add_handler("/strained", gauge.handler)
+    async with Fetcher(concurrency=32, per_host=8, per_host_most=32) as fetcher:
+        outcomes = await asyncio.gather(
+            *(fetcher.fetch(http_server.url("/strained")) for _ in range(24)), return_exceptions=True
+        )
+        slots = fetcher.host_slots(http_server.url("/"))
+        assert slots.limit == 1 and slots.busy == 0
+    assert all(isinstance(o, FetchError) and o.status == 503 for o in outcomes)
+    assert gauge.requests == 24
+    assert gauge.peak <= 8
+
+
+async def test_a_slow_answer_does_not_open_more_slots(http_server, monkeypatch):
+    from broadsheet.net import fetch as fetch_module
+
+    monkeypatch.setattr(fetch_module.HostSlots, "PROMPT", 0.01)
+    gauge = _Timed(delay=0.05)
+    http_server.add_handler("/slow-ish", gauge.handler)
+    async with Fetcher(concurrency=32, per_host=2, per_host_most=8) as fetcher:
+        await asyncio.gather(*(fetcher.fetch(http_server.url("/slow-ish")) for _ in range(12)))
+        assert fetcher.host_slots(http_server.url("/")).limit == 2
+    assert gauge.peak == 2
+
+
+async def test_a_refused_connection_counts_as_strain():
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/feed"
+    async with Fetcher(per_host=4, per_host_most=16) as fetcher:
+        outcomes = await asyncio.gather(*(fetcher.fetch(url) for _ in range(3)), return_exceptions=True)
+        assert fetcher.host_slots(url).limit == 1
+    assert all(str(o) == "connection refused" for o in outcomes)
+
+
+async def test_waiting_for_a_host_slot_can_be_cancelled(http_server):
+    gauge = _Timed(delay=0.3)
+    http_server.add_handler("/held", gauge.handler)
+    async with Fetcher(per_host=1) as fetcher:
+        first = asyncio.ensure_future(fetcher.fetch(http_server.url("/held")))
+        await asyncio.sleep(0.05)
+        second = asyncio.ensure_future(fetcher.fetch(http_server.url("/held")))
+        await asyncio.sleep(0.05)
+        second.cancel()
+        result = await first
+        with pytest.raises(asyncio.CancelledError):
+            await second
+        slots = fetcher.host_slots(http_server.url("/"))
+        assert slots.busy == 0
+        # The slot is free again: another fetch goes through.
+        assert (await fetcher.fetch(http_server.url("/held"))).content == b"ok"
+    assert result.content == b"ok"
+    assert gauge.requests == 2
+
+
 async def test_global_concurrency_limit(http_server):
     # 127.0.0.1 and localhost are two hosts for the per-host limit.
     gauge = _Gauge()

@@ -577,8 +577,11 @@ class Services:
             progress(0, len(feeds), "")
         if not feeds:
             return report
-        # Many feeds often live on one host (a blog platform, a news site).
-        options = {"per_host": 8, **self.fetcher_options}
+        # Many feeds often live on one host (a blog platform, a news site):
+        # eight at a time to start with, as many as newsboat opens overall,
+        # and more (up to 32) only while that host keeps answering promptly.
+        options = {"per_host": 8, "per_host_most": 32, "concurrency": 48,
+                   **self.fetcher_options}
         from broadsheet.net import Fetcher
 
         done = 0

@@ -9,7 +9,9 @@
   (gzip and deflate are decompressed here, in bounded steps, so a small
   compressed bomb cannot blow up in memory);
 * sends conditional GET headers when given an ETag / Last-Modified;
-* waits for a slot in a global and a per-host semaphore;
+* waits for a slot overall and one for its host (see :class:`HostSlots`:
+  a host that keeps answering promptly is given more, up to ``per_host_most``,
+  and one showing strain fewer);
 * retries once after a 429 or 503 whose ``Retry-After`` fits in the deadline.
 
 Every failure is a :class:`FetchError` whose text is one short, clean line.
@@ -25,6 +27,7 @@ import ssl
 import sys
 import time
 import zlib
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import AsyncIterator
@@ -55,10 +58,11 @@ class FetchError(Exception):
     ``status`` is the HTTP status when the server answered with an error.
     """
 
-    def __init__(self, message: str, *, status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: int | None = None, strained: bool = False) -> None:
         message = clean_line(message, limit=300) or "network error"
         super().__init__(message)
         self.status = status
+        self.strained = strained  # the server seemed overwhelmed (see HostSlots)
 
 
 @dataclass(slots=True)
@@ -114,6 +118,21 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _strained(exc: BaseException) -> bool:
+    """Whether a transport error suggests an overwhelmed server: a timeout, or
+    a connection refused, reset or dropped (not a name or certificate problem)."""
+    if isinstance(exc, (httpx.TimeoutException, httpx.RemoteProtocolError)):
+        return True
+    seen = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, (ConnectionRefusedError, ConnectionResetError, TimeoutError)):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _describe(exc: BaseException, timeout: float) -> str:
@@ -218,6 +237,55 @@ class _Clock:
         return self.deadline - (time.monotonic() - self.started)
 
 
+class HostSlots:
+    """How many requests may be open to one host at a time.
+
+    It starts at ``start``.  Each prompt answer (any status but 429 and 503,
+    within :attr:`PROMPT` seconds) while every slot is in use opens one more,
+    up to ``most``, so a host that copes is asked faster, the slots doubling
+    roughly once per round of answers; a sign of strain (429, 503, a timeout, a refused or dropped
+    connection) halves the slots, down to one.  With ``most == start`` it is
+    a plain semaphore."""
+
+    PROMPT = 1.0
+
+    def __init__(self, start: int, most: int) -> None:
+        self.limit = max(1, start)
+        self.most = max(self.limit, most)
+        self.busy = 0
+        self._waiting: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self) -> None:
+        if self.busy < self.limit and not self._waiting:
+            self.busy += 1
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        try:
+            await waiter  # the slot is counted in busy by whoever woke us
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release(None)  # woken, then cancelled: hand the slot on
+            else:
+                self._waiting.remove(waiter)
+            raise
+
+    def release(self, outcome: bool | None) -> None:
+        """Give a slot back; ``outcome``: True for a prompt answer, False for
+        strain, None when it tells nothing (a slow answer, a cancellation)."""
+        full = self.busy >= self.limit
+        self.busy -= 1
+        if outcome is True and full:  # only a window in use is known to be enough
+            self.limit = min(self.most, self.limit + 1)
+        elif outcome is False:
+            self.limit = max(1, self.limit // 2)
+        while self._waiting and self.busy < self.limit:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                self.busy += 1
+                waiter.set_result(None)
+
+
 class Fetcher:
     """An async context manager owning one HTTP client; see the module doc."""
 
@@ -233,6 +301,7 @@ class Fetcher:
         max_redirects: int = 5,
         concurrency: int = 16,
         per_host: int = 4,
+        per_host_most: int | None = None,
     ) -> None:
         self.timeout = timeout
         self.deadline = deadline
@@ -240,9 +309,10 @@ class Fetcher:
         self.max_redirects = max_redirects
         self.concurrency = max(1, concurrency)
         self.per_host = max(1, per_host)
+        self.per_host_most = max(self.per_host, per_host_most or self.per_host)
         self._client: httpx.AsyncClient | None = None
         self._global = asyncio.Semaphore(self.concurrency)
-        self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._hosts: dict[str, HostSlots] = {}
 
     async def __aenter__(self) -> Fetcher:
         self._client = httpx.AsyncClient(
@@ -265,12 +335,13 @@ class Fetcher:
         if client is not None:
             await client.aclose()
 
-    def _host_semaphore(self, url: httpx.URL) -> asyncio.Semaphore:
+    def host_slots(self, url: httpx.URL | str) -> HostSlots:
+        url = httpx.URL(url) if isinstance(url, str) else url
         key = f"{url.scheme}://{url.host}:{url.port or ''}".lower()
-        sem = self._hosts.get(key)
-        if sem is None:
-            sem = self._hosts[key] = asyncio.Semaphore(self.per_host)
-        return sem
+        slots = self._hosts.get(key)
+        if slots is None:
+            slots = self._hosts[key] = HostSlots(self.per_host, self.per_host_most)
+        return slots
 
     async def fetch(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
@@ -358,36 +429,59 @@ class Fetcher:
     async def _one(self, url: httpx.URL, headers: dict[str, str], clock: _Clock):
         """One request, holding a slot; returns a tagged tuple."""
         assert self._client is not None
-        async with self._host_semaphore(url), self._global:
-            clock.start()
-            try:
-                async with self._client.stream("GET", url, headers=headers) as response:
-                    status = response.status_code
-                    if status in REDIRECT_CODES:
-                        location = response.headers.get("location")
-                        if not location:
-                            raise FetchError(f"HTTP {status} redirect without a Location", status=status)
-                        return ("redirect", location)
-                    if status == 304:
-                        return ("done", 304, b"", response.headers, str(response.url))
-                    reason = clean_line(response.reason_phrase, limit=80)
-                    if status in RETRY_CODES:
-                        wait = _retry_after(response.headers.get("retry-after"))
-                        return ("retry", status, reason, wait)
-                    if not 200 <= status < 300:
-                        raise FetchError(f"HTTP {status} {reason}".strip(), status=status)
-                    content = await self._read(response)
-                    return ("done", status, content, response.headers, str(response.url))
-            except FetchError:
-                raise
-            except httpx.InvalidURL:
-                # The address was checked before sending; httpx parses a
-                # redirect's Location while receiving, and that one was bad.
-                raise FetchError("redirect to an invalid address") from None
-            except httpx.HTTPError as exc:
-                raise FetchError(_describe(exc, self.timeout)) from None
-            except (OSError, ssl.SSLError) as exc:
-                raise FetchError(_describe(exc, self.timeout)) from None
+        slots = self.host_slots(url)
+        await slots.acquire()
+        outcome: bool | None = None
+        try:
+            async with self._global:
+                clock.start()
+                began = time.monotonic()
+                result = await self._request(url, headers)
+                if result[0] == "retry":
+                    outcome = False
+                elif time.monotonic() - began < HostSlots.PROMPT:
+                    outcome = True
+                return result
+        except FetchError as error:
+            if error.strained:
+                outcome = False
+            raise
+        except asyncio.CancelledError:
+            if clock.left() <= 0:
+                outcome = False  # the deadline passed
+            raise
+        finally:
+            slots.release(outcome)
+
+    async def _request(self, url: httpx.URL, headers: dict[str, str]):
+        """One request and its answer, as a tagged tuple."""
+        assert self._client is not None
+        try:
+            async with self._client.stream("GET", url, headers=headers) as response:
+                status = response.status_code
+                if status in REDIRECT_CODES:
+                    location = response.headers.get("location")
+                    if not location:
+                        raise FetchError(f"HTTP {status} redirect without a Location", status=status)
+                    return ("redirect", location)
+                if status == 304:
+                    return ("done", 304, b"", response.headers, str(response.url))
+                reason = clean_line(response.reason_phrase, limit=80)
+                if status in RETRY_CODES:
+                    wait = _retry_after(response.headers.get("retry-after"))
+                    return ("retry", status, reason, wait)
+                if not 200 <= status < 300:
+                    raise FetchError(f"HTTP {status} {reason}".strip(), status=status)
+                content = await self._read(response)
+                return ("done", status, content, response.headers, str(response.url))
+        except FetchError:
+            raise
+        except httpx.InvalidURL:
+            # The address was checked before sending; httpx parses a
+            # redirect's Location while receiving, and that one was bad.
+            raise FetchError("redirect to an invalid address") from None
+        except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+            raise FetchError(_describe(exc, self.timeout), strained=_strained(exc)) from None
 
     async def _read(self, response: httpx.Response) -> bytes:
         limit = self.max_bytes
