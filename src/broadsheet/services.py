@@ -586,9 +586,16 @@ class Services:
 
         done = 0
         alone = len(asyncio.all_tasks()) <= 1  # no screen (nor anything else) on this loop
-        parsers = _Parsers(inline=alone, processes=len(feeds) >= PARSE_PROCESSES_FROM)
-        if sum(feed.content_hash is None for feed in feeds) >= PARSE_PROCESSES_FROM:
-            parsers.start()  # many feeds never read yet (just subscribed): all will be parsed
+        unread = sum(feed.content_hash is None for feed in feeds)
+        # Alone, a worker process pays off only for many feeds never read
+        # yet (just subscribed: every item is new); feeds read before mostly
+        # come back unchanged, or with a few new items among known ones,
+        # which parse quickly.  Beside a screen, many feeds are parsed away
+        # from it in any case, so that keys are answered at once.
+        many = unread if alone else len(feeds)
+        parsers = _Parsers(inline=alone, processes=many >= PARSE_PROCESSES_FROM)
+        if unread >= PARSE_PROCESSES_FROM:
+            parsers.start()  # all of these will be parsed: start the worker now
         writer = _Writer(self.library.path)
         try:
             async with Fetcher(**options) as fetcher:
