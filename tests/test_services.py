@@ -258,3 +258,68 @@ async def test_feeds_never_read_start_the_worker_at_once(services, http_server, 
     assert all(feed.content_hash for feed in services.library.feeds())
     report = await services.refresh()  # all read now: nothing to start, nothing new
     assert started == [True] and report.new_stories == 0 and report.unchanged == 4
+
+
+async def test_refresh_elsewhere_runs_in_its_own_process(services, http_server, monkeypatch):
+    urls = [http_server.add(f"/e{n}.xml", _rss_feed(f"e{n}", range(3)), "application/rss+xml")
+            for n in range(3)]
+    await services.add(urls)
+    for n in range(3):
+        http_server.add(f"/e{n}.xml", _rss_feed(f"e{n}", range(5)), "application/rss+xml")
+    http_server.add("/e1.xml", "nope", status=404)
+
+    async def not_here(self, progress=None):
+        raise AssertionError("refreshed in this process")
+
+    monkeypatch.setattr(Services, "refresh", not_here)  # the spawned process has the real one
+    seen = []
+    report = await services.refresh_elsewhere(lambda done, total, label: seen.append((done, total)))
+    assert report.sources == 3 and report.new_stories == 4
+    assert report.failed == [("Feed e1", "HTTP 404 Not Found")]
+    assert seen[0] == (0, 3) and seen[-1] == (3, 3)
+    assert services.count_stories() == 13  # stored by the other process, seen here
+    assert services.count_stories("e2 story 4") == 1
+
+
+async def test_refresh_elsewhere_says_a_library_problem_in_one_line(tmp_path):
+    from broadsheet.library import LibraryError
+
+    path = tmp_path / "lib.sqlite3"
+    services = Services.open(path)
+    try:
+        path.rename(tmp_path / "moved.sqlite3")
+        path.write_bytes(b"not a library at all" * 100)
+        with pytest.raises(LibraryError) as caught:
+            await services.refresh_elsewhere()
+        assert "\n" not in str(caught.value) and str(path) in str(caught.value)
+    finally:
+        services.close()
+
+
+async def test_cancelling_refresh_elsewhere_stops_its_process(services, http_server):
+    import asyncio
+    import multiprocessing
+    import threading
+
+    release = threading.Event()
+
+    def held(handler):
+        release.wait(20)
+        handler.send_response(404)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    url = http_server.add("/held.xml", _rss_feed("h", range(2)), "application/rss+xml")
+    await services.add([url])
+    http_server.add_handler("/held.xml", held)
+    started = asyncio.Event()
+    task = asyncio.ensure_future(services.refresh_elsewhere(lambda *a: started.set()))
+    try:
+        await asyncio.wait_for(started.wait(), 20)
+        assert [p.name for p in multiprocessing.active_children()] == ["broadsheet-refresh"]
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert multiprocessing.active_children() == []
+    finally:
+        release.set()

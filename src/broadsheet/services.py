@@ -194,6 +194,41 @@ class _Parsers:
             self._pool = None
 
 
+def _refresh_process(path: str, fetcher_options: dict[str, Any], pipe: Any) -> None:
+    """The process behind :meth:`Services.refresh_elsewhere`: refresh, and
+    send ("progress", done, total, label) as it goes, then ("done", report
+    fields), or ("library" | "error", one line).  It shares the reader's
+    terminal, so it prints nothing there."""
+    import sys
+
+    sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the process's life
+    try:
+        # Below the screen's priority (its parsing process inherits this):
+        # on a busy machine the keys are answered first, the refresh waits.
+        os.nice(10)
+    except (AttributeError, OSError):
+        pass
+    try:
+        services = Services.open(path, **fetcher_options)
+    except LibraryError as error:
+        pipe.send(("library", str(error)))
+        return
+    try:
+        def progress(done: int, total: int, label: str) -> None:
+            pipe.send(("progress", done, total, label))
+
+        report = asyncio.run(services.refresh(progress))
+        pipe.send(("done", {"sources": report.sources, "new_stories": report.new_stories,
+                            "unchanged": report.unchanged, "failed": report.failed}))
+    except LibraryError as error:
+        pipe.send(("library", str(error)))
+    except Exception as error:  # noqa: BLE001 - said in one line, never a traceback
+        pipe.send(("error", f"Refresh failed: {error_line(error)}"))
+    finally:
+        services.close()
+        pipe.close()
+
+
 class _Writer:
     """Stores refresh results from one thread with its own connection to the
     library, so that the event loop (and the reader's screen on it) never
@@ -624,6 +659,60 @@ class Services:
             parsers.close()
             await writer.close()
         return report
+
+    async def refresh_elsewhere(self, progress: Progress | None = None) -> RefreshReport:
+        """:meth:`refresh` in a process of its own, for a caller with other
+        work on its thread (the reader's screen): fetching, parsing and
+        storing then never take turns with it for the interpreter.  Progress
+        comes back over a pipe.  Cancelling stops that process (what it
+        stored so far stays: each batch is one transaction).  Where no
+        process can be started, the refresh runs here."""
+        import multiprocessing
+
+        try:
+            context = multiprocessing.get_context("spawn")
+            receiver, sender = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_refresh_process, name="broadsheet-refresh",
+                args=(str(self.library.path), self.fetcher_options, sender),
+            )
+            process.start()
+        except (OSError, ValueError, ImportError, NotImplementedError):
+            return await self.refresh(progress)
+        sender.close()
+        loop = asyncio.get_running_loop()
+        messages: asyncio.Queue[tuple] = asyncio.Queue()
+        descriptor = receiver.fileno()
+
+        def readable() -> None:
+            try:
+                while receiver.poll():
+                    messages.put_nowait(receiver.recv())
+            except (EOFError, OSError):
+                loop.remove_reader(descriptor)
+                messages.put_nowait(("gone",))
+
+        loop.add_reader(descriptor, readable)
+        try:
+            while True:
+                message = await messages.get()
+                if message[0] == "progress":
+                    if progress:
+                        progress(*message[1:])
+                elif message[0] == "done":
+                    return RefreshReport(**message[1])
+                elif message[0] == "library":
+                    raise LibraryError(message[1])
+                elif message[0] == "error":
+                    raise ServiceError(message[1])
+                else:
+                    raise ServiceError("The refresh stopped before it finished.")
+        finally:
+            loop.remove_reader(descriptor)
+            receiver.close()
+            if process.is_alive():
+                process.terminate()
+            await asyncio.to_thread(process.join, 10)
 
     @staticmethod
     def _update(outcome: tuple, report: RefreshReport) -> tuple[FeedUpdate, FeedState]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import importlib
+import time
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -432,12 +433,20 @@ class ListScreen(Screen):
         self.run_worker(self._refresh(), group="refresh", exit_on_error=False)
 
     async def _refresh(self) -> None:
+        shown = [0.0]
+
         def progress(done: int, total: int, label: str) -> None:
+            # Ten updates a second are enough to watch, and every repaint
+            # of the bar is time the keys wait for.
+            now = time.monotonic()
+            if done < total and now - shown[0] < 0.1:
+                return
+            shown[0] = now
             self._show_progress(f"Refreshing {done}/{total} {label}", done, total)
 
         self._show_progress("Refreshing…", 0, 1)
         try:
-            report = await self.services.refresh(progress=progress)
+            report = await self.services.refresh_elsewhere(progress=progress)
         except Exception as error:
             self.notify(f"Refresh failed: {error_line(error)}", severity="error", markup=False)
         else:
