@@ -478,3 +478,62 @@ async def test_retry_after_too_long_gives_up(http_server):
     assert str(info.value) == "HTTP 503 Service Unavailable"
     assert time.monotonic() - started < 2
     assert len(http_server.requests) == 1
+
+
+async def test_the_environment_proxy_is_used_unless_no_proxy_names_the_host(http_server, monkeypatch):
+    # The test server plays the proxy: a request through it names the whole
+    # address (the server answers by the path alone).
+    http_server.add("/feed.xml", "<rss/>", content_type="application/rss+xml")
+    http_server.add("/direct.xml", "<rss/>", content_type="application/rss+xml")
+    for name in ("all_proxy", "ALL_PROXY", "https_proxy", "HTTPS_PROXY", "HTTP_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", http_server.base)
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+    async with Fetcher() as fetcher:
+        through = await fetcher.fetch("http://feeds.example.test/feed.xml")
+        direct = await fetcher.fetch(http_server.url("/direct.xml"))
+    assert through.content == direct.content == b"<rss/>"
+    assert http_server.paths() == ["http://feeds.example.test/feed.xml", "/direct.xml"]
+
+
+@pytest.fixture
+def tls_server():
+    """A TLS server on 127.0.0.1 whose self-signed certificate nobody trusts."""
+    import http.server
+    import ssl
+    from pathlib import Path
+
+    data = Path(__file__).parent / "data"
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "6")
+            self.end_headers()
+            self.wfile.write(b"<rss/>")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(data / "selfsigned-cert.pem", data / "selfsigned-key.pem")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"https://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+async def test_https_certificates_are_checked_also_after_plain_http(http_server, tls_server):
+    # The plain-http connections never load the trusted certificates; an
+    # https address, also one reached by a redirect, gets a checking pool.
+    http_server.add("/plain.xml", "<rss/>", content_type="application/rss+xml")
+    http_server.add("/to-tls", status=302, headers={"Location": tls_server + "/feed.xml"})
+    async with Fetcher() as fetcher:
+        assert (await fetcher.fetch(http_server.url("/plain.xml"))).content == b"<rss/>"
+        with pytest.raises(FetchError, match="certificate not trusted"):
+            await fetcher.fetch(tls_server + "/feed.xml")
+        with pytest.raises(FetchError, match="certificate not trusted"):
+            await fetcher.fetch(http_server.url("/to-tls"))

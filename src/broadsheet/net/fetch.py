@@ -26,10 +26,12 @@ import socket
 import ssl
 import sys
 import time
+import urllib.request
 import zlib
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
 # httpx imports its own command-line tool (click, pygments, rich: a tenth
@@ -49,6 +51,7 @@ ACCEPT = (
 )
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 RETRY_CODES = frozenset({429, 503})
+_HEADERS = {"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
 _CHUNK = 64 * 1024
 
 
@@ -310,30 +313,56 @@ class Fetcher:
         self.concurrency = max(1, concurrency)
         self.per_host = max(1, per_host)
         self.per_host_most = max(self.per_host, per_host_most or self.per_host)
-        self._client: httpx.AsyncClient | None = None
+        self._client: httpx.AsyncHTTPTransport | None = None
+        self._transports: dict[tuple[str | None, bool], httpx.AsyncHTTPTransport] = {}
+        self._proxies: dict[str, str] = {}
         self._global = asyncio.Semaphore(self.concurrency)
         self._hosts: dict[str, HostSlots] = {}
 
     async def __aenter__(self) -> Fetcher:
-        self._client = httpx.AsyncClient(
-            follow_redirects=False,
-            timeout=httpx.Timeout(self.timeout),
-            headers={
-                "User-Agent": USER_AGENT,
-                "Accept": ACCEPT,
-                "Accept-Encoding": "gzip, deflate",
-            },
-            limits=httpx.Limits(
-                max_connections=self.concurrency,
-                max_keepalive_connections=self.concurrency,
-            ),
-        )
+        # Requests go straight to httpx's transport: redirects, decoding and
+        # limits are done here, and the client's own layers (cookies, auth,
+        # event hooks) cost more CPU per request than the transport itself.
+        self._proxies = urllib.request.getproxies_environment()
+        self._transports = {}
+        self._client = self._transport(None, tls=False)
         return self
 
+    def _transport(self, proxy: str | None, *, tls: bool) -> httpx.AsyncHTTPTransport:
+        """A pool of connections, direct or through ``proxy``.  Only one that
+        may speak TLS loads the trusted certificates (a twentieth of a second);
+        the others get a TLS context that trusts nothing, never used."""
+        transport = self._transports.get((proxy, tls))
+        if transport is None:
+            transport = self._transports[proxy, tls] = httpx.AsyncHTTPTransport(
+                proxy=proxy,
+                verify=True if tls else ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT),
+                limits=httpx.Limits(
+                    max_connections=self.concurrency,
+                    max_keepalive_connections=self.concurrency,
+                ),
+            )
+        return transport
+
+    def _transport_for(self, url: httpx.URL) -> httpx.AsyncHTTPTransport:
+        """The direct transport, or one through the proxy the environment
+        names for this address (``http_proxy``, ``https_proxy``,
+        ``all_proxy``, ``no_proxy``), as httpx's client would choose."""
+        proxies = self._proxies
+        proxy = proxies.get(url.scheme) or proxies.get("all")
+        if proxy and not urllib.request.proxy_bypass_environment(url.host, proxies):
+            if "://" not in proxy:
+                proxy = "http://" + proxy
+        else:
+            proxy = None
+        tls = url.scheme == "https" or (proxy is not None and proxy.startswith("https:"))
+        return self._transport(proxy, tls=tls)
+
     async def __aexit__(self, *exc_info) -> None:
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        transports, self._transports = self._transports, {}
+        self._client = None
+        for transport in transports.values():
+            await transport.aclose()
 
     def host_slots(self, url: httpx.URL | str) -> HostSlots:
         url = httpx.URL(url) if isinstance(url, str) else url
@@ -456,8 +485,14 @@ class Fetcher:
     async def _request(self, url: httpx.URL, headers: dict[str, str]):
         """One request and its answer, as a tagged tuple."""
         assert self._client is not None
+        timeout = self.timeout
+        request = httpx.Request(
+            "GET", url, headers={**_HEADERS, **headers},
+            extensions={"timeout": {"connect": timeout, "read": timeout,
+                                    "write": timeout, "pool": timeout}},
+        )
         try:
-            async with self._client.stream("GET", url, headers=headers) as response:
+            async with _answer(self._transport_for(url), request) as response:
                 status = response.status_code
                 if status in REDIRECT_CODES:
                     location = response.headers.get("location")
@@ -465,7 +500,7 @@ class Fetcher:
                         raise FetchError(f"HTTP {status} redirect without a Location", status=status)
                     return ("redirect", location)
                 if status == 304:
-                    return ("done", 304, b"", response.headers, str(response.url))
+                    return ("done", 304, b"", response.headers, str(url))
                 reason = clean_line(response.reason_phrase, limit=80)
                 if status in RETRY_CODES:
                     wait = _retry_after(response.headers.get("retry-after"))
@@ -473,7 +508,7 @@ class Fetcher:
                 if not 200 <= status < 300:
                     raise FetchError(f"HTTP {status} {reason}".strip(), status=status)
                 content = await self._read(response)
-                return ("done", status, content, response.headers, str(response.url))
+                return ("done", status, content, response.headers, str(url))
         except FetchError:
             raise
         except httpx.InvalidURL:
@@ -514,6 +549,19 @@ class Fetcher:
             return b"".join(parts)
         # Some other encoding (br, zstd…) we did not ask for: let httpx decode.
         return await _capped(response.aiter_bytes(_CHUNK), limit, too_big)
+
+
+@asynccontextmanager
+async def _answer(
+    transport: httpx.AsyncHTTPTransport, request: httpx.Request
+) -> AsyncIterator[httpx.Response]:
+    """The response to ``request``, its body still to be read; closed after."""
+    response = await transport.handle_async_request(request)
+    response.request = request
+    try:
+        yield response
+    finally:
+        await response.aclose()
 
 
 async def _capped(chunks: AsyncIterator[bytes], limit: int, message: str) -> bytes:
