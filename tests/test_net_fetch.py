@@ -537,3 +537,25 @@ async def test_https_certificates_are_checked_also_after_plain_http(http_server,
             await fetcher.fetch(tls_server + "/feed.xml")
         with pytest.raises(FetchError, match="certificate not trusted"):
             await fetcher.fetch(http_server.url("/to-tls"))
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "identity"])
+async def test_a_body_known_by_its_fingerprint_is_not_decoded_again(http_server, monkeypatch, encoding):
+    from broadsheet.net import fetch as fetch_module
+
+    body = b"<rss>" + b"<item>same old story</item>" * 500 + b"</rss>"
+    sent = gzip.compress(body, mtime=0) if encoding == "gzip" else body
+    headers = {"Content-Encoding": "gzip"} if encoding == "gzip" else {}
+    http_server.add("/same.xml", sent, content_type="application/rss+xml", headers=headers)
+    decoded = []
+    real = fetch_module._decompress
+    monkeypatch.setattr(fetch_module, "_decompress", lambda *a: decoded.append(1) or real(*a))
+    async with Fetcher() as fetcher:
+        first = await fetcher.fetch(http_server.url("/same.xml"))
+        again = await fetcher.fetch(http_server.url("/same.xml"), known=first.fingerprint)
+        other = await fetcher.fetch(http_server.url("/same.xml"), known="0" * 32)
+    assert first.content == other.content == body and not first.unchanged and not other.unchanged
+    assert first.fingerprint == other.fingerprint == fetch_module.fingerprint(sent)
+    assert again.unchanged and again.content == b"" and again.fingerprint == first.fingerprint
+    assert again.status == 200 and not again.not_modified
+    assert len(decoded) == (2 if encoding == "gzip" else 0)  # first and other, never again
