@@ -209,3 +209,15 @@ async def test_a_feed_story_behind_a_consent_wall_falls_back_to_the_summary(http
         await services.open_document(story.id)
     assert str(raised.value) == "The page has no readable article text."
     assert raised.value.fallback.plain_text() == "The harbour bridge will close for six months of repairs from May."
+
+
+@pytest.mark.parametrize("name", ["guardian-style-article.html", "onetrust-article.html"])
+def test_a_consent_dialog_inside_feed_content_is_taken_out_whole(name):
+    # Feeds that copy the whole page body into <content:encoded> bring its
+    # consent dialog along; it goes as it would from the page.
+    body = lxml.html.document_fromstring(page(name)).find("body")
+    html = "".join(lxml.html.tostring(child, encoding="unicode") for child in body)
+    document = document_from_fragment(html, URL, title="A story")
+    text = document.plain_text()
+    assert "\n\n".join(article_paragraphs(name)) in text
+    assert not [p for p in text.split("\n\n") if is_consent_text(p)], text

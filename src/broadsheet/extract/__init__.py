@@ -184,6 +184,9 @@ def document_from_fragment(html: str, url: str | None = None, title: str = "") -
     node = body if body is not None else root
     for el in list(node.iter("script", "style", "noscript", "template")):
         el.drop_tree()
+    # Feeds that copy a whole page body into their content bring its
+    # consent dialog along: it goes as it would from the page.
+    remove_consent(root)
     prune(node)
     blocks, links, _ = convert(node, _base_url(root, url))
     kept = filter_blocks(blocks, titles=meta.title_variants)
