@@ -296,10 +296,27 @@ async def test_refresh_elsewhere_says_a_library_problem_in_one_line(tmp_path):
         services.close()
 
 
-async def test_cancelling_refresh_elsewhere_stops_its_process(services, http_server):
+def _spawned_processes() -> set[int]:
+    """Processes started by multiprocessing's spawn (this test's and others'),
+    not counting the resource tracker, which lives as long as its parent."""
+    from pathlib import Path
+
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if b"spawn_main" in (entry / "cmdline").read_bytes():
+                    found.add(int(entry.name))
+            except OSError:
+                pass
+    return found
+
+
+async def test_cancelling_refresh_elsewhere_stops_it_and_its_parsing_process(services, http_server):
     import asyncio
     import multiprocessing
     import threading
+    import time
 
     release = threading.Event()
 
@@ -309,17 +326,29 @@ async def test_cancelling_refresh_elsewhere_stops_its_process(services, http_ser
         handler.send_header("Content-Length", "0")
         handler.end_headers()
 
-    url = http_server.add("/held.xml", _rss_feed("h", range(2)), "application/rss+xml")
-    await services.add([url])
-    http_server.add_handler("/held.xml", held)
-    started = asyncio.Event()
-    task = asyncio.ensure_future(services.refresh_elsewhere(lambda *a: started.set()))
+    # Enough feeds never read for the refresh to start its own parsing process.
+    for n in range(50):
+        url = http_server.add(f"/many{n}.xml", _rss_feed(f"m{n}", range(2)), "application/rss+xml")
+        services.library.add_feed(url, f"m{n}")
+    services.library.add_feed(http_server.add_handler("/held.xml", held), "held")
+    before = _spawned_processes()
+    done = []
+    task = asyncio.ensure_future(services.refresh_elsewhere(lambda d, t, label: done.append(d)))
     try:
-        await asyncio.wait_for(started.wait(), 20)
+        deadline = time.monotonic() + 30
+        while (not done or done[-1] < 50) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert done[-1] == 50  # all but the held feed
         assert [p.name for p in multiprocessing.active_children()] == ["broadsheet-refresh"]
+        assert len(_spawned_processes() - before) >= 2  # the refresh and its parsing process
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
         assert multiprocessing.active_children() == []
+        deadline = time.monotonic() + 10
+        while _spawned_processes() - before and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert _spawned_processes() - before == set()  # nothing left behind
+        assert services.count_stories() == 100  # what was stored stays
     finally:
         release.set()

@@ -198,6 +198,7 @@ def _refresh_process(path: str, fetcher_options: dict[str, Any], pipe: Any) -> N
     send ("progress", done, total, label) as it goes, then ("done", report
     fields), or ("library" | "error", one line).  It shares the reader's
     terminal, so it prints nothing there."""
+    import signal
     import sys
 
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the process's life
@@ -216,9 +217,19 @@ def _refresh_process(path: str, fetcher_options: dict[str, Any], pipe: Any) -> N
         def progress(done: int, total: int, label: str) -> None:
             pipe.send(("progress", done, total, label))
 
-        report = asyncio.run(services.refresh(progress))
+        async def run() -> RefreshReport:
+            # Stopped from the reader (SIGTERM): cancelled like any refresh,
+            # so that its own parsing process is shut down, not left behind.
+            task = asyncio.current_task()
+            assert task is not None
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+            return await services.refresh(progress)
+
+        report = asyncio.run(run())
         pipe.send(("done", {"sources": report.sources, "new_stories": report.new_stories,
                             "unchanged": report.unchanged, "failed": report.failed}))
+    except asyncio.CancelledError:
+        pass
     except LibraryError as error:
         pipe.send(("library", str(error)))
     except Exception as error:  # noqa: BLE001 - said in one line, never a traceback
