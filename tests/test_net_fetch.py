@@ -270,43 +270,16 @@ async def test_conditional_headers_kept_across_redirects(http_server):
 
 
 class _Gauge:
-    def __init__(self):
+    """A handler that answers ``status`` after ``delay`` seconds and counts
+    the requests it holds at once (``peak``) and in all (``requests``)."""
+
+    def __init__(self, delay=0.15, status=200):
         self.lock = threading.Lock()
         self.now = 0
         self.peak = 0
-
-    def handler(self, h):
-        with self.lock:
-            self.now += 1
-            self.peak = max(self.peak, self.now)
-        try:
-            time.sleep(0.15)
-            h.send_response(200)
-            h.send_header("Content-Length", "2")
-            h.end_headers()
-            h.wfile.write(b"ok")
-        finally:
-            with self.lock:
-                self.now -= 1
-
-
-async def test_per_host_concurrency_limit(http_server):
-    gauge = _Gauge()
-    http_server.add_handler("/busy", gauge.handler)
-    async with Fetcher(concurrency=16, per_host=3) as fetcher:
-        results = await asyncio.gather(*(fetcher.fetch(http_server.url("/busy")) for _ in range(12)))
-    assert all(r.content == b"ok" for r in results)
-    assert gauge.peak == 3
-
-
-class _Timed(_Gauge):
-    """A gauge whose answer takes ``delay`` and has status ``status``."""
-
-    def __init__(self, delay=0.05, status=200):
-        super().__init__()
+        self.requests = 0
         self.delay = delay
         self.status = status
-        self.requests = 0
 
     def handler(self, h):
         with self.lock:
@@ -324,8 +297,17 @@ class _Timed(_Gauge):
                 self.now -= 1
 
 
+async def test_per_host_concurrency_limit(http_server):
+    gauge = _Gauge()
+    http_server.add_handler("/busy", gauge.handler)
+    async with Fetcher(concurrency=16, per_host=3) as fetcher:
+        results = await asyncio.gather(*(fetcher.fetch(http_server.url("/busy")) for _ in range(12)))
+    assert all(r.content == b"ok" for r in results)
+    assert gauge.peak == 3
+
+
 async def test_a_prompt_host_is_given_more_slots_up_to_the_most(http_server):
-    gauge = _Timed(delay=0.08)
+    gauge = _Gauge(delay=0.08)
     http_server.add_handler("/prompt", gauge.handler)
     async with Fetcher(concurrency=32, per_host=2, per_host_most=6) as fetcher:
         started = time.monotonic()
@@ -340,7 +322,7 @@ async def test_a_prompt_host_is_given_more_slots_up_to_the_most(http_server):
 
 
 async def test_without_a_most_the_host_limit_stays_fixed(http_server):
-    gauge = _Timed(delay=0.05)
+    gauge = _Gauge(delay=0.05)
     http_server.add_handler("/fixed", gauge.handler)
     async with Fetcher(concurrency=32, per_host=3) as fetcher:
         await asyncio.gather(*(fetcher.fetch(http_server.url("/fixed")) for _ in range(30)))
@@ -349,7 +331,7 @@ async def test_without_a_most_the_host_limit_stays_fixed(http_server):
 
 
 async def test_a_strained_host_is_given_fewer_slots(http_server):
-    gauge = _Timed(delay=0.02, status=503)  # no Retry-After: no retry either
+    gauge = _Gauge(delay=0.02, status=503)  # no Retry-After: no retry either
     http_server.add_handler("/strained", gauge.handler)
     async with Fetcher(concurrency=32, per_host=8, per_host_most=32) as fetcher:
         outcomes = await asyncio.gather(
@@ -366,7 +348,7 @@ async def test_a_slow_answer_does_not_open_more_slots(http_server, monkeypatch):
     from broadsheet.net import fetch as fetch_module
 
     monkeypatch.setattr(fetch_module.HostSlots, "PROMPT", 0.01)
-    gauge = _Timed(delay=0.05)
+    gauge = _Gauge(delay=0.05)
     http_server.add_handler("/slow-ish", gauge.handler)
     async with Fetcher(concurrency=32, per_host=2, per_host_most=8) as fetcher:
         await asyncio.gather(*(fetcher.fetch(http_server.url("/slow-ish")) for _ in range(12)))
@@ -386,7 +368,7 @@ async def test_a_refused_connection_counts_as_strain():
 
 
 async def test_waiting_for_a_host_slot_can_be_cancelled(http_server):
-    gauge = _Timed(delay=0.3)
+    gauge = _Gauge(delay=0.3)
     http_server.add_handler("/held", gauge.handler)
     async with Fetcher(per_host=1) as fetcher:
         first = asyncio.ensure_future(fetcher.fetch(http_server.url("/held")))
