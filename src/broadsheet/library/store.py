@@ -640,62 +640,129 @@ class Library:
             if needle in (title or "").casefold()
         ]
 
-    def _where(self, query: Query) -> tuple[str, list[Any]]:
-        # Every filter is a set of ids the planner can build once (from the
-        # full-text index, the tag index, the annotations index), never a
-        # correlated subquery run per story: counts over 100,000 stories then
-        # cost one pass over an index, not 100,000 probes.
-        clauses: list[str] = []
-        params: list[Any] = []
+    def _terms(self, query: Query, bounds: tuple[int, int] | None = None,
+               ) -> list[tuple[str, str, list[Any]]]:
+        """The query as terms, in the order they are written into SQL:
+        ``("in", ids, params)``, the story is in a set of ids; ``("not in",
+        ids, params)``, it is not; ``("row", condition, params)``, a condition
+        on the story's own columns (``s.``).  Each set is one column ``id``
+        that its index gives in id order (from the full-text index, the tag
+        index, the annotations index); with ``bounds`` (low, high) only the
+        ids in that range."""
+
+        def ids(select: str, column: str, condition: str,
+                params: list[Any]) -> tuple[str, list[Any]]:
+            conditions = [condition] if condition else []
+            if bounds is not None:
+                conditions.append(f"{column} BETWEEN ? AND ?")
+                params = [*params, *bounds]
+            return select + (" WHERE " + " AND ".join(conditions) if conditions else ""), params
+
+        terms: list[tuple[str, str, list[Any]]] = []
+        fts = ("SELECT rowid AS id FROM story_fts", "rowid", "story_fts MATCH ?")
         match = query.fts_match()
         if match:
-            clauses.append("s.id IN (SELECT rowid FROM story_fts WHERE story_fts MATCH ?)")
-            params.append(match)
+            terms.append(("in", *ids(*fts, [match])))
         exclude = query.fts_exclude()
         if exclude:
-            clauses.append("s.id NOT IN (SELECT rowid FROM story_fts WHERE story_fts MATCH ?)")
-            params.append(exclude)
-        tagged = ("s.id {} (SELECT st.story_id FROM story_tags st WHERE st.tag_id = "
-                  "(SELECT id FROM tags WHERE name = ? COLLATE NOCASE))")
-        for name in query.tags:
-            clauses.append(tagged.format("IN"))
-            params.append(name)
-        for name in query.not_tags:
-            clauses.append(tagged.format("NOT IN"))
-            params.append(name)
+            terms.append(("not in", *ids(*fts, [exclude])))
+        tagged = ("SELECT story_id AS id FROM story_tags", "story_id",
+                  "tag_id = (SELECT id FROM tags WHERE name = ? COLLATE NOCASE)")
+        terms += [("in", *ids(*tagged, [name])) for name in query.tags]
+        terms += [("not in", *ids(*tagged, [name])) for name in query.not_tags]
         if query.read is not None:
-            clauses.append("s.read = ?")
-            params.append(int(query.read))
+            terms.append(("row", "s.read = ?", [int(query.read)]))
         if query.starred is not None:
-            clauses.append("s.starred = ?")
-            params.append(int(query.starred))
+            terms.append(("row", "s.starred = ?", [int(query.starred)]))
         wanted_sources: list[list[int]] = [[i] for i in query.source_ids]
         wanted_sources += [self._source_ids_named(n) for n in query.sources]
-        for ids in wanted_sources:
-            clauses.append("s.source_id IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(ids))
+        for source_ids in wanted_sources:
+            terms.append(("row", "s.source_id IN (SELECT value FROM json_each(?))",
+                          [json.dumps(source_ids)]))
         unwanted = set(query.not_source_ids)
         for name in query.not_sources:
             unwanted.update(self._source_ids_named(name))
         if unwanted:
-            clauses.append("s.source_id NOT IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(sorted(unwanted)))
+            terms.append(("row", "s.source_id NOT IN (SELECT value FROM json_each(?))",
+                          [json.dumps(sorted(unwanted))]))
+        kind = {True: "in", False: "not in"}
         if query.has_highlights is not None:
-            clauses.append("s.id {} (SELECT story_id FROM annotations)".format(
-                "IN" if query.has_highlights else "NOT IN"))
+            terms.append((kind[query.has_highlights],
+                          *ids("SELECT DISTINCT story_id AS id FROM annotations", "story_id",
+                               "", [])))
         if query.has_notes is not None:
-            # Both sets come from small indexes (stories_with_note is partial):
-            # s.note itself sits in the wide row, after the stored article.
-            clauses.append(
-                "s.id {} (SELECT story_id FROM annotations WHERE note != '' "
-                "UNION SELECT id FROM stories WHERE note != '')"
-                .format("IN" if query.has_notes else "NOT IN"))
+            # Both halves come from small indexes (stories_with_note is
+            # partial): s.note itself sits in the wide row, after the article.
+            noted, noted_params = ids("SELECT story_id AS id FROM annotations", "story_id",
+                                      "note != ''", [])
+            own, own_params = ids("SELECT id FROM stories", "id", "note != ''", [])
+            terms.append((kind[query.has_notes], f"SELECT id FROM ({noted} UNION {own})",
+                          [*noted_params, *own_params]))
+        return terms
+
+    @staticmethod
+    def _merged(keep: list[tuple[str, list[Any]]], leave: list[tuple[str, list[Any]]],
+                ) -> tuple[str, list[Any]]:
+        """One set of ids from several: in every set of ``keep``, in none of
+        ``leave``.  Each comes from its index in id order, and SQLite merges
+        them side by side (ORDER BY on the compound), so no set is first
+        built in memory: a prefix found in 70,000 stories costs one pass over
+        its ids, not 70,000 insertions.  LIMIT -1 (no limit) keeps SQLite
+        from dropping that ORDER BY when the set is joined."""
+        sql = " INTERSECT ".join(s for s, _ in keep) + "".join(f" EXCEPT {s}" for s, _ in leave)
+        params = [p for _, set_params in [*keep, *leave] for p in set_params]
+        if len(keep) + len(leave) > 1:
+            sql += " ORDER BY 1 LIMIT -1"
+        return sql, params
+
+    def _rows_set(self, rows: list[tuple[str, list[Any]]],
+                  bounds: tuple[int, int] | None = None) -> tuple[str, list[Any]]:
+        """Row conditions (is:, source:) as one more set of ids: a pass over
+        the narrow id index (over the ids within ``bounds``)."""
+        conditions = [sql for sql, _ in rows]
+        params = [p for _, row_params in rows for p in row_params]
+        if bounds is not None:
+            conditions.append("s.id BETWEEN ? AND ?")
+            params += bounds
+        return (f"SELECT s.id FROM stories s{self._index('stories_id_state')} WHERE "
+                + " AND ".join(conditions), params)
+
+    def _where(self, query: Query, bounds: tuple[int, int] | None = None,
+               merge_rows: bool = False) -> tuple[str, list[Any]]:
+        # The sets a query names become one set of ids (_merged), which the
+        # planner builds once: then it looks its few stories up by id, or
+        # tests each story it walks against it.  Never a correlated subquery
+        # run per story: a count over 100,000 stories costs one pass over an
+        # index, not 100,000 probes.  ``bounds`` (low, high): only the stories
+        # with ids in that range are asked about, so the sets hold only those.
+        # ``merge_rows``: the row conditions join the merged set (worth it
+        # when the sets hold most stories and the conditions few of them).
+        terms = self._terms(query, bounds)
+        keep = [(sql, p) for kind, sql, p in terms if kind == "in"]
+        leave = [(sql, p) for kind, sql, p in terms if kind == "not in"]
+        rows = [(sql, p) for kind, sql, p in terms if kind == "row"]
+        clauses: list[str] = []
+        params: list[Any] = []
+        if keep and rows and merge_rows:
+            keep, rows = [*keep, self._rows_set(rows, bounds)], []
+        if keep:
+            sql, set_params = self._merged(keep, leave)
+            clauses.append(f"s.id IN ({sql})")
+            params += set_params
+        else:
+            for sql, set_params in leave:
+                clauses.append(f"s.id NOT IN ({sql})")
+                params += set_params
+        for sql, row_params in rows:
+            clauses.append(sql)
+            params += row_params
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     # Whether ensure_search_indexes' indexes exist (None: not looked yet), and
     # recent counts, each valid while the file is unchanged.
     _search_indexes: bool | None = None
-    _counts: dict[tuple[Any, ...], tuple[tuple[int, int], int]] | None = None
+    _counts: dict[tuple[Any, ...], tuple[tuple[int, int], Any]] | None = None
+    _strays: tuple[tuple[int, int], bool] | None = None
 
     def _indexes_ready(self) -> bool:
         if self._search_indexes is None:
@@ -754,6 +821,94 @@ class Library:
         (the schema's source index holds them newest first)."""
         return bool(query.source_ids or query.sources) and not self._has_positive_set(query)
 
+    def _file_version(self) -> tuple[int, int]:
+        """Changes whenever the file does, from this connection or another."""
+        return (self._db.execute("PRAGMA data_version").fetchone()[0], self._db.total_changes)
+
+    def _index(self, name: str) -> str:
+        return f" INDEXED BY {name}" if self._indexes_ready() else ""
+
+    def _stray_search_rows(self) -> bool:
+        """Whether the full-text table holds rows whose story is gone (left by
+        an older broadsheet, or by hand): then a count of matching rows is
+        not a count of stories.  One merged pass over both id lists (FTS5's
+        own table of row sizes holds one narrow row per indexed story): about
+        10 ms for 100,000 stories, repeated only when the file changed."""
+        version = self._file_version()
+        if self._strays is not None and self._strays[0] == version:
+            return self._strays[1]
+        try:
+            strays = self._db.execute(
+                "SELECT COUNT(*) FROM (SELECT id FROM story_fts_docsize EXCEPT "
+                f"SELECT id FROM stories{self._index('stories_id_state')} "
+                "ORDER BY 1 LIMIT 1)").fetchone()[0] > 0
+        except sqlite3.Error:
+            strays = True
+        self._strays = (version, strays)
+        return strays
+
+    # The newest ids a set's share of the stories is estimated from, and the
+    # share from which a query's row filters (is:, source:) are merged in as
+    # one more pass over every story rather than looked up story by story.
+    SAMPLE_IDS = 2_000
+    DENSE_SHARE = 0.15
+
+    def _share(self, query: Query) -> float:
+        """About what share of the stories the query's sets hold (its row
+        filters aside), judged from the newest ids: cheap, and only a guide
+        for choosing a plan, never for a result."""
+        key = ("share", repr(query))
+        version = self._file_version()
+        if self._counts is not None and key in self._counts and self._counts[key][0] == version:
+            return self._counts[key][1]
+        share = self._measure_share(query)
+        if self._counts is None or len(self._counts) > 32:
+            self._counts = {}
+        self._counts[key] = (version, share)
+        return share
+
+    def _measure_share(self, query: Query) -> float:
+        high = self._db.execute("SELECT MAX(id) FROM stories").fetchone()[0]
+        if high is None:
+            return 0.0
+        bounds = (max(0, high - self.SAMPLE_IDS + 1), high)
+        terms = self._terms(query, bounds)
+        keep = [(s, p) for k, s, p in terms if k == "in"]
+        if not keep:
+            return 1.0
+        sql, params = self._merged(keep, [(s, p) for k, s, p in terms if k == "not in"])
+        found = self._db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0]
+        present = self._db.execute(
+            f"SELECT COUNT(*) FROM stories{self._index('stories_id_state')} "
+            "WHERE id BETWEEN ? AND ?", bounds).fetchone()[0]
+        return found / present if present else 0.0
+
+    def _count_sql(self, query: Query) -> tuple[str, list[Any]]:
+        terms = self._terms(query)
+        keep = [(sql, p) for kind, sql, p in terms if kind == "in"]
+        if not keep:
+            where, params = self._where(query)
+            return f"SELECT COUNT(*) FROM stories s{self._count_index(query)}{where}", params
+        leave = [(sql, p) for kind, sql, p in terms if kind == "not in"]
+        rows = [(sql, p) for kind, sql, p in terms if kind == "row"]
+        by_id = self._index("stories_id_state")
+        if rows and self._share(query) > self.DENSE_SHARE:
+            # Most stories are in the sets (a short prefix, a big tag): the
+            # row filters become one more merged set, a pass over the narrow
+            # index, instead of a lookup for every member.
+            sql, params = self._merged([*keep, self._rows_set(rows)], leave)
+            return f"SELECT COUNT(*) FROM ({sql})", params
+        # Tags and highlights belong to stories that exist (foreign keys);
+        # full-text rows should too, and are checked.
+        only_words = not (query.tags or query.has_notes or query.has_highlights)
+        if rows or (only_words and self._stray_search_rows()):
+            where, params = self._where(query)
+            return f"SELECT COUNT(*) FROM stories s{by_id}{where}", params
+        # Nothing but sets: count the merged set itself (words alone: the
+        # full-text index counts its matches without any story row).
+        sql, params = self._merged(keep, leave)
+        return f"SELECT COUNT(*) FROM ({sql})", params
+
     def _count(self, query: Query) -> int:
         if self._indexes_ready():
             split = self._one_exclusion(query)
@@ -764,18 +919,15 @@ class Library:
                 size = self._db.execute(size_sql, size_params).fetchone()[0]
                 if size * 2 < self._count(Query()):
                     return self._count(without) - self._count(turned)
-        where, params = self._where(query)
-        index = self._count_index(query)
-        key = (where, tuple(params), index)
-        version = (self._db.execute("PRAGMA data_version").fetchone()[0],
-                   self._db.total_changes)
+        key = (repr(query), self._indexes_ready())
+        version = self._file_version()
         if self._counts is None or len(self._counts) > 32:
             self._counts = {}
         cached = self._counts.get(key)
         if cached is not None and cached[0] == version:
             return cached[1]
-        count = self._db.execute(
-            f"SELECT COUNT(*) FROM stories s{index}{where}", params).fetchone()[0]
+        sql, params = self._count_sql(query)
+        count = self._db.execute(sql, params).fetchone()[0]
         self._counts[key] = (version, count)
         return count
 
@@ -784,12 +936,72 @@ class Library:
             query = parse_query(query)
         return self._count(query)
 
+    @staticmethod
+    def _has_sets(query: Query) -> bool:
+        return bool(query.fts_match() or query.fts_exclude() or query.tags or query.not_tags
+                    or query.has_notes is not None or query.has_highlights is not None)
+
+    @staticmethod
+    def _has_rows(query: Query) -> bool:
+        return query.read is not None or query.starred is not None or bool(
+            query.source_ids or query.sources or query.not_source_ids or query.not_sources)
+
+    def _page_plan(self, query: Query, reach: int, matches: int,
+                   total: int) -> tuple[str, int | None, bool]:
+        """How to find the first ``reach`` matches in list order: the index
+        to read (walk the time index, or look the matches up by id and sort
+        them), how many of the first stories in list order to look among
+        (None: all of them), and whether the row conditions join the sets.
+
+        The first ``reach`` matches lie about among the first
+        reach * total / matches stories.  Twice as many are looked among
+        (more if they fall short), and each set is asked only about their
+        ids: a narrow range when ids follow time, as they mostly do.  A query
+        with only exclusions walks; one with a set looks its members up,
+        among those stories when that is less work than among all.  Rough
+        work per story of the library, in microseconds: reading the full-text
+        index 0.05, looking up a member 0.7; a window adds 0.2 per story in
+        it, and merging the row conditions in 0.06 per story of the library.
+        """
+        window = int(2 * reach * total / max(1, matches)) + reach
+        if not self._has_positive_set(query):
+            return " INDEXED BY stories_time_state", (window if window < total else None), False
+        rows = self._has_rows(query)
+        share = self._share(query) if rows else matches / total
+        merge_rows = rows and share > self.DENSE_SHARE
+        per_story = (0.05 if query.fts_match() else 0.0) + (
+            0.06 + 0.15 * share if merge_rows else 0.7 * share)
+        bounded = window < total * per_story / (per_story + 0.2)
+        return " INDEXED BY stories_id_state", (window if bounded else None), merge_rows
+
+    def _window(self, size: int, order: str) -> tuple[tuple[int, int], str, list[Any]] | None:
+        """The first ``size`` stories in list order (``order`` DESC: newest
+        first) and any others sharing the last one's time: the condition
+        that keeps them, and a range that holds their ids.  The range is
+        exact at the far end; at the near end it is simply the end of all
+        ids (stepping over index entries is cheap, reading each one's id is
+        not).  None when there are no more stories than that."""
+        edge = self._db.execute(
+            "SELECT sort_ts FROM stories INDEXED BY stories_time_state "
+            f"ORDER BY sort_ts {order}, id {order} LIMIT 1 OFFSET ?", (size - 1,)).fetchone()
+        if edge is None:
+            return None
+        (sort_ts,) = edge
+        if order == "DESC":
+            low = self._db.execute("SELECT MIN(id) FROM stories INDEXED BY stories_time_state "
+                                   "WHERE sort_ts >= ?", (sort_ts,)).fetchone()[0]
+            high = self._db.execute("SELECT MAX(id) FROM stories").fetchone()[0]
+            return (low, high), "s.sort_ts >= ?", [sort_ts]
+        low = self._db.execute("SELECT MIN(id) FROM stories").fetchone()[0]
+        high = self._db.execute("SELECT MAX(id) FROM stories INDEXED BY stories_time_state "
+                                "WHERE sort_ts <= ?", (sort_ts,)).fetchone()[0]
+        return (low, high), "s.sort_ts <= ?", [sort_ts]
+
     def stories(self, query: Query | str = "", offset: int = 0, limit: int = 200) -> list[Story]:
         """Stories newest first."""
         if isinstance(query, str):
             query = parse_query(query)
         offset, limit = max(0, offset), max(0, limit)
-        where, params = self._where(query)
         # OFFSET walks every row before the page, so a page past the middle
         # is read from the oldest end instead (the last page of 100,000
         # stories walks 200 rows, not 99,800); the count, usually just asked
@@ -804,34 +1016,48 @@ class Library:
                 end = min(matches, offset + limit)
                 order, offset, limit = "ASC", matches - end, end - offset
         index = ""
+        window: int | None = None
+        merge_rows = False
         if self._indexes_ready() and not self._by_source(query):
-            # Two ways to the newest matches: walk the time index until the
-            # page is full (quick when matches are common), or look every
-            # match up by id and sort them (quick when they are few).  The
-            # count (usually just asked for by the list) says which.
-            walk = True
-            if self._has_positive_set(query):
+            # Row conditions alone (is:unread): walk the time index until the
+            # page is full.  With sets (words, tags …) the count, usually just
+            # asked for by the list, says where to look (_page_plan).
+            index = " INDEXED BY stories_time_state"
+            if self._has_sets(query):
                 if matches is None:
                     matches = self._count(query)
                 if matches <= offset:
                     return []
-                total = self._count(Query())
-                walk_length = (offset + limit) * total / matches
-                walk = walk_length < 3 * matches
-            index = " INDEXED BY " + ("stories_time_state" if walk else "stories_id_state")
-        # The page's ids first, from the filters and a narrow index alone; the
-        # wide columns (tags, counts, state stored after the article) only for
-        # the rows shown, not for every match.
-        rows = self._db.execute(
-            "WITH page AS MATERIALIZED ("
-            f"SELECT s.id, s.sort_ts FROM stories s{index}{where} "
-            f"ORDER BY s.sort_ts {order}, s.id {order} LIMIT ? OFFSET ?) "
-            f"SELECT {self._STORY_COLUMNS} FROM page JOIN stories s ON s.id = page.id "
-            "JOIN sources src ON src.id = s.source_id "
-            "ORDER BY page.sort_ts DESC, page.id DESC",
-            [*params, limit, offset],
-        ).fetchall()
-        return [self._story_from_row(row) for row in rows]
+                index, window, merge_rows = self._page_plan(
+                    query, offset + limit, matches, self._count(Query()))
+        while True:
+            bounds, edge, edge_params = None, "", []
+            if window is not None:
+                found = self._window(window, order)
+                if found is None:
+                    window = None
+                else:
+                    bounds, edge, edge_params = found
+            where, params = self._where(query, bounds, merge_rows)
+            if edge:
+                where = (f"{where} AND " if where else " WHERE ") + edge
+            # The page's ids first, from the filters and a narrow index alone;
+            # the wide columns (tags, counts, state stored after the article)
+            # only for the rows shown, not for every match.
+            rows = self._db.execute(
+                "WITH page AS MATERIALIZED ("
+                f"SELECT s.id, s.sort_ts FROM stories s{index}{where} "
+                f"ORDER BY s.sort_ts {order}, s.id {order} LIMIT ? OFFSET ?) "
+                f"SELECT {self._STORY_COLUMNS} FROM page JOIN stories s ON s.id = page.id "
+                "JOIN sources src ON src.id = s.source_id "
+                "ORDER BY page.sort_ts DESC, page.id DESC",
+                [*params, *edge_params, limit, offset],
+            ).fetchall()
+            # A full page from the first stories is the page; a short one
+            # may be short only of stories past them: look further.
+            if window is None or len(rows) >= limit:
+                return [self._story_from_row(row) for row in rows]
+            window *= 4
 
     def set_read(self, story_id: int, read: bool = True) -> None:
         with self.transaction() as db:
