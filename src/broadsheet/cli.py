@@ -6,7 +6,6 @@ traceback (set ``BROADSHEET_DEBUG=1`` to see one).
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -14,10 +13,13 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from broadsheet import __version__, config
 from broadsheet.model import iso
+
+if TYPE_CHECKING:
+    import argparse
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -27,11 +29,6 @@ EXIT_INTERRUPTED = 130
 
 class CommandError(Exception):
     """A failure to report as one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not argparse's usage block
-        self.exit(EXIT_USAGE, f"broadsheet: {message} (see 'broadsheet --help').\n")
 
 
 DESCRIPTION = """\
@@ -61,6 +58,12 @@ $XDG_DATA_HOME/broadsheet/library.sqlite3.
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse  # here: opening the reader does not need it (see _reader_args)
+
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # one line, not argparse's usage block
+            self.exit(EXIT_USAGE, f"broadsheet: {message} (see 'broadsheet --help').\n")
+
     parser = _Parser(
         prog="broadsheet",
         description=DESCRIPTION,
@@ -179,9 +182,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _reader_args(argv: Sequence[str]) -> Any | None:
+    """The arguments of ``broadsheet`` and ``broadsheet --library PATH`` (the
+    reader), read without building the parser of every command; None for any
+    other command line, which the parser reads."""
+    from types import SimpleNamespace
+
+    if not argv:
+        return SimpleNamespace(command=None, library=None)
+    if len(argv) == 2 and argv[0] == "--library":
+        value = argv[1]
+    elif len(argv) == 1 and argv[0].startswith("--library="):
+        value = argv[0][len("--library="):]
+    else:
+        return None
+    if not value or value.startswith("-"):
+        return None
+    return SimpleNamespace(command=None, library=Path(value))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = _reader_args(sys.argv[1:] if argv is None else list(argv))
+    if args is None:
+        args = build_parser().parse_args(argv)
     handler = HANDLERS.get(args.command or "", run_tui)
     try:
         return handler(args)
@@ -263,12 +286,22 @@ def _run_with_progress(label: str, make: Callable[[Any], Any], quiet: bool = Fal
 def run_tui(args: argparse.Namespace) -> int:
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise CommandError("the reader needs a terminal; see 'broadsheet --help' for commands")
-    from broadsheet.ui.app import run_app
-
     with _services(args) as services:
         services.ensure_welcome()
+        # The list's count and first screenful are read from the library while
+        # the interface loads (most of a start), not after it.
+        services.read_list_early("", _terminal_lines())
+        from broadsheet.ui.app import run_app
+
         run_app(services)
     return EXIT_OK
+
+
+def _terminal_lines() -> int:
+    try:
+        return int(os.environ.get("LINES") or 0) or os.get_terminal_size(sys.stdout.fileno()).lines
+    except (OSError, ValueError):
+        return 50
 
 
 def cmd_add(args: argparse.Namespace) -> int:

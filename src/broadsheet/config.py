@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from platformdirs import user_config_path, user_data_path
+from platformdirs import user_cache_path, user_config_path, user_data_path
 
 APP = "broadsheet"
 LIBRARY_ENV = "BROADSHEET_LIBRARY"
@@ -22,6 +21,12 @@ def data_dir() -> Path:
 def config_dir() -> Path:
     xdg = os.environ.get("XDG_CONFIG_HOME")
     return Path(xdg) / APP if xdg else user_config_path(APP, appauthor=False)
+
+
+def cache_dir() -> Path:
+    """What broadsheet keeps only to start faster (safe to delete)."""
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return Path(xdg) / APP if xdg else user_cache_path(APP, appauthor=False)
 
 
 def default_library_path() -> Path:
@@ -77,6 +82,8 @@ def load_config(path: Path | None = None) -> Config:
     config = Config(path=path)
     if not path.is_file():
         return config
+    import tomllib  # only with a config file to read
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:

@@ -12,7 +12,6 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -285,6 +284,17 @@ def _check_url(url: str) -> str:
     return url
 
 
+class _EarlyList:
+    """The count and first rows of a list, read ahead (see Services.read_list_early)."""
+
+    def __init__(self, query: str, limit: int) -> None:
+        self.query = query
+        self.limit = limit
+        self.count: int | None = None
+        self.rows: list[Story] | None = None
+        self.thread: Any = None
+
+
 class Services:
     """One open library and everything that can be done with it."""
 
@@ -315,6 +325,8 @@ class Services:
         """Give an empty library the bundled Welcome stories; True if added."""
         if self.library.has_sources():
             return False
+        from importlib import resources
+
         from broadsheet.extract import extract_document  # only now: it costs a first screen ~60 ms
 
         samples = resources.files("broadsheet.samples")
@@ -337,10 +349,58 @@ class Services:
     # -- the list --------------------------------------------------------------
 
     def count_stories(self, query: str = "") -> int:
+        early = self._early_list(query)
+        if early is not None:
+            if early.count is not None:
+                count, early.count = early.count, None
+                return count
+            self._early = None  # counting again: what was read ahead is old now
         return self.library.count_stories(query)
 
     def stories_page(self, query: str, offset: int, limit: int) -> list[Story]:
+        early = self._early_list(query)
+        if early is not None and early.rows is not None:
+            rows, early.rows = early.rows, None
+            if offset == 0 and (limit <= len(rows) or len(rows) < early.limit):
+                return rows[:limit]
         return self.library.stories(query, offset, limit)
+
+    def read_list_early(self, query: str = "", limit: int = 50) -> None:
+        """Count the stories ``query`` finds and read the first ``limit`` of
+        them in a thread, on a connection of its own, while the caller goes on
+        (the reader loads its screen meanwhile; SQLite works outside Python's
+        lock): the next count_stories(query) and stories_page(query, 0, n <=
+        limit) answer from there, once."""
+        import threading
+
+        early = _EarlyList(query, limit)
+        path = self.library.path
+
+        def read() -> None:
+            try:
+                library = Library.open(path)
+                try:
+                    early.count = library.count_stories(query)
+                    early.rows = library.stories(query, 0, limit)
+                finally:
+                    library.close()
+            except Exception:  # noqa: BLE001 - the list then reads for itself
+                early.count = early.rows = None
+
+        early.thread = threading.Thread(target=read, name="broadsheet-early-list", daemon=True)
+        self._early = early
+        early.thread.start()
+
+    def _early_list(self, query: str) -> _EarlyList | None:
+        """What read_list_early read for ``query`` and is not used yet, if anything."""
+        early = self.__dict__.get("_early")
+        if early is None:
+            return None
+        early.thread.join()
+        if early.query != query or (early.count is None and early.rows is None):
+            self._early = None  # asked for something else: the list has moved on
+            return None
+        return early
 
     def story(self, story_id: int) -> Story:
         return self.library.story(story_id)
