@@ -15,6 +15,7 @@ from textual.binding import Binding
 from textual import events
 from textual.containers import Horizontal
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
@@ -33,6 +34,9 @@ STARTUP_COUNT_DELAY = 0.3  # seconds
 READER_PRELOAD_DELAY = 1.0  # seconds
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+    from textual.geometry import Region, Size
+    from textual.message import Message
     from textual.timer import Timer
     from textual.widgets import Input, ProgressBar
 
@@ -70,14 +74,46 @@ class ListScreen(Screen):
         self._started = False  # on_mount has run
         self._status: tuple[Horizontal, Static, ProgressBar] | None = None
         self._count_timer: Timer | None = None
+        self._count_pending = False  # counting in a thread waits for the first frame
+        self._settled = False  # the first frame is out (see _first_frame_shown)
+        self._whole_first_frame = True  # the first frame, to come, paints all of the screen (see refresh)
+        self._laid_out_size: Size | None = None  # the size the screen is laid out at, until the first frame is out
         self._total = 0
         self._unread: int | None = None  # None: not counted yet
+        self._preview = None  # the PreviewPane, built when the terminal is first wide enough
+        try:
+            width = self.app.size.width
+        except Exception:  # noqa: BLE001 - built outside a running app: compose decides
+            pass
+        else:
+            # Classes given before the screen is first styled cost no second pass.
+            self.set_class(width < SIDEBAR_MIN_WIDTH, "-narrow")
+            self.set_class(width >= PREVIEW_MIN_WIDTH, "-wide")
 
     def compose(self) -> ComposeResult:
+        # The panes are laid out for the terminal's width now, so that the first
+        # frame needs no second pass of styles (see _place_sidebar/_place_preview).
+        width = self.app.size.width
+        narrow = width < SIDEBAR_MIN_WIDTH
+        wide = width >= PREVIEW_MIN_WIDTH
+        sidebar_shown = not narrow if self.sidebar_wanted is None else self.sidebar_wanted
+        self.set_class(narrow, "-narrow")
+        self.set_class(wide, "-wide")
         yield Static(id="list-header")
         with Horizontal(id="list-body"):
-            yield TagSidebar(self.services, id="tag-sidebar")
-            yield StoryList(self.services, self.initial_query, id="stories")
+            yield TagSidebar(self.services, id="tag-sidebar", classes="visible" if sidebar_shown else None)
+            stories = StoryList(self.services, self.initial_query, id="stories")
+            stories.display = not (narrow and sidebar_shown)
+            if stories.display and self.focused is None and self.app.app_focus:
+                # It takes the focus once mounted (AUTO_FOCUS); marked now, it is
+                # styled as focused once, not styled and then styled again.
+                stories.set_reactive(Widget.has_focus, True)
+            yield stories
+            if wide:
+                from broadsheet.ui.widgets.preview_pane import PreviewPane
+
+                self._preview = PreviewPane(self.services, id="preview")
+                yield self._preview
         yield KeyBar()
 
     @property
@@ -91,23 +127,89 @@ class ListScreen(Screen):
     def on_mount(self) -> None:
         self._place_sidebar()
         self._place_preview()
+        if self._preview is not None:
+            preview = self._preview
+            self.call_after_refresh(lambda: preview.follow(self.story_list.current_story, now=True))
         self.recount()
         self._started = True
+        # What waits for the list to be up is timed from its first frame, not
+        # from here: on a busy machine that frame can come a good while later,
+        # and work started before it would compete with the first keys.
+        self.call_after_refresh(self._first_frame_shown)
+
+    def _first_frame_shown(self) -> None:
+        self._settled = True
+        self._laid_out_size = None
         # The reader is imported when first needed; a moment after the list
         # is up, so that the first story opens as fast as the next ones.
         self.set_timer(READER_PRELOAD_DELAY, _preload_reader)
+        if self._count_pending:
+            self._count_pending = False
+            self._count_timer = self.set_timer(STARTUP_COUNT_DELAY, self._start_counting)
+        save_parsed_styles = getattr(self.app, "save_parsed_styles", None)
+        if save_parsed_styles is not None:
+            save_parsed_styles()
         if getattr(self.app, "settle_memory", False):
             # The widgets of this screen live as long as the app: once it is
             # shown, keep the garbage collector from scanning them while keys
             # are handled (a full collection costs tens of milliseconds).
-            self.call_after_refresh(gc.freeze)
+            gc.freeze()
+
+    def post_message(self, message: Message) -> bool:
+        if isinstance(message, events.ScreenResume) and not self._started and message.refresh_styles:
+            # Shown for the first time: the widgets were styled as they were
+            # mounted, a moment ago; going over every one of them again (what a
+            # resume does, for a screen coming back after a change of theme)
+            # would only delay the first frame.
+            message.refresh_styles = False
+        elif isinstance(message, events.Resize) and not self._settled:
+            # Starting, Textual sends the screen the terminal's size up to three
+            # times (the app passing on its first size and the driver's report,
+            # then the first layout itself), each handled by a layout pass over
+            # every widget and a frame, after the first frame, while the first
+            # keys wait.  The first layout is made at the terminal's size of the
+            # moment, so these add nothing; a size that differs passes.
+            # (Anything whose own size changes asks for its own layout pass.)
+            if message.size == (self.app.size if self._laid_out_size is None else self._laid_out_size):
+                return True
+            if self._laid_out_size is not None:
+                self._laid_out_size = message.size
+        return super().post_message(message)
 
     def on_screen_suspend(self) -> None:
         self._suspended = True
 
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        if self._whole_first_frame and repaint and not regions:
+            # Until its first frame is out, repainting the whole screen is what
+            # that frame does anyway: Textual asks for it again as the screen
+            # is built and shown, which would paint every line once more after
+            # the first keys.  (A new layout, if asked for, is still made.)
+            if not (layout or recompose):
+                return self
+            repaint = False
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
+    def _first_frame_painted(self) -> None:
+        self._whole_first_frame = False
+        # Laying the widgets out for the first time marked each of them to be
+        # painted whole (they had no size before): the first frame, a whole
+        # screen, has just done so.  Left marked, they would all be painted
+        # again with the first key.
+        for widget in self.walk_children(with_self=False):
+            forget = getattr(widget, "_exchange_repaint_regions", None)
+            if forget is not None:
+                forget()
+
     def on_screen_resume(self) -> None:
-        # The first resume is the screen being shown: on_mount has read everything.
+        # The first resume is the screen being shown: on_mount has read
+        # everything, and Textual lays the screen out and paints it (after
+        # this handler) at the size of the moment.
         if not self._suspended:
+            if self._laid_out_size is None and not self._settled:
+                self._laid_out_size = self.app.size
+                self.call_next(self._first_frame_painted)
             return
         self._suspended = False
         self.story_list.reload(keep_cursor=True)
@@ -121,18 +223,15 @@ class ListScreen(Screen):
     @property
     def preview(self):
         """The preview pane, or None while the terminal is narrow (it is built when first needed)."""
-        from broadsheet.ui.widgets.preview_pane import PreviewPane
-
-        found = self.query(PreviewPane)
-        return found.first() if found else None
+        return self._preview
 
     def _place_preview(self) -> None:
         wide = self.app.size.width >= PREVIEW_MIN_WIDTH
-        preview = self.preview
+        preview = self._preview
         if wide and preview is None:
             from broadsheet.ui.widgets.preview_pane import PreviewPane
 
-            preview = PreviewPane(self.services, id="preview")
+            preview = self._preview = PreviewPane(self.services, id="preview")
             self.query_one("#list-body").mount(preview)
             self.call_after_refresh(lambda: preview.follow(self.story_list.current_story, now=True))
         if preview is not None:
@@ -216,8 +315,12 @@ class ListScreen(Screen):
     def update_header(self) -> None:
         """Count the stories (and the unread ones: at once in a small library, in
         a thread in a large one) and show them with the filter in the header."""
+        stories = self.story_list
         try:
-            self._total = self.services.count_stories("")
+            if stories.query_text == "" and stories.error is None:
+                self._total = stories.count  # counted a moment ago, when it (re)loaded
+            else:
+                self._total = self.services.count_stories("")
             if not self.counting_in_background:
                 self._unread = self.services.count_stories("is:unread")
         except Exception:
@@ -248,9 +351,10 @@ class ListScreen(Screen):
             sidebar.stale = True
         if self._started:
             self._start_counting()
-        elif self._count_timer is None:
-            # The screen is starting: the list is painted and takes keys first.
-            self._count_timer = self.set_timer(STARTUP_COUNT_DELAY, self._start_counting)
+        else:
+            # The screen is starting: the list is painted and takes keys first
+            # (see _first_frame_shown).
+            self._count_pending = True
 
     def _start_counting(self) -> None:
         self.run_worker(partial(_count, self.services.library_path, self.sidebar_visible), name="counts",

@@ -10,6 +10,8 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
 
+from broadsheet.ui.widgets.paged_list import compact_css
+
 
 class KeyBar(Widget):
     """The keys of the screen along the bottom, drawn as one line.
@@ -19,7 +21,7 @@ class KeyBar(Widget):
     bindings (a focus change) repaint it rather than rebuild a dozen widgets.
     """
 
-    DEFAULT_CSS = """
+    DEFAULT_CSS = compact_css("""
     KeyBar {
         dock: bottom;
         height: 1;
@@ -38,7 +40,7 @@ class KeyBar(Widget):
     KeyBar > .key-bar--separator {
         color: $foreground 20%;
     }
-    """
+    """)
 
     COMPONENT_CLASSES = {"key-bar--key", "key-bar--description", "key-bar--separator"}
 

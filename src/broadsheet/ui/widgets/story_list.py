@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from rich.cells import cell_len, set_cell_size
@@ -25,7 +24,7 @@ from textual.strip import Strip
 from broadsheet import humanize
 from broadsheet.model import Story, utcnow
 from broadsheet.sanitize import clean_line
-from broadsheet.ui.widgets.paged_list import PagedList
+from broadsheet.ui.widgets.paged_list import PagedList, widget_css
 
 if TYPE_CHECKING:
     from broadsheet.services import Services
@@ -52,7 +51,7 @@ def _fit(text: str, width: int) -> str:
 class StoryList(PagedList):
     """A virtual list of stories matching a query."""
 
-    DEFAULT_CSS = (Path(__file__).with_suffix(".tcss")).read_text(encoding="utf-8")
+    DEFAULT_CSS = widget_css(__file__)
 
     COMPONENT_PREFIX = "story-list"
 
@@ -111,6 +110,7 @@ class StoryList(PagedList):
         self.page_size = page_size
         self._clock = clock
         self._pages: OrderedDict[int, list[Story]] = OrderedDict()
+        self._short_page: int | None = None  # a page holding only its first rows (see _page)
         self._count = 0
         self.fetch_count = 0  # pages fetched from the library so far
         self.error: str | None = None
@@ -141,6 +141,7 @@ class StoryList(PagedList):
         """Forget cached pages and count the stories again (after a change)."""
         current = self.current_story if keep_cursor else None
         self._pages.clear()
+        self._short_page = None
         self.forget_items()
         try:
             self._count = self.services.count_stories(self.query_text)
@@ -149,6 +150,7 @@ class StoryList(PagedList):
             self._count = 0
             self.error = " ".join(str(error).split()) or type(error).__name__
         self.virtual_size = Size(0, self._count)
+        self.expect_scrollbar()
         index = 0
         if keep_cursor:
             index = min(self.cursor, max(0, self._count - 1))
@@ -163,17 +165,27 @@ class StoryList(PagedList):
         self.cursor = index
         self.refresh()
 
-    def _page(self, page: int) -> list[Story]:
+    def _page(self, page: int, need: int = 0) -> list[Story]:
+        """Page ``page`` of the list, holding at least its first ``need`` + 1 rows."""
         rows = self._pages.get(page)
-        if rows is not None:
+        if rows is not None and (page != self._short_page or need < len(rows)):
             self._pages.move_to_end(page)
             return rows
+        limit = self.page_size
+        if not self._pages and not self.size:
+            # The first page before the first frame: only what a screen shows
+            # (a whole page is read when the cursor goes further).
+            limit = min(limit, max(need + 1, self.app.size.height))
         try:
-            rows = self.services.stories_page(self.query_text, page * self.page_size, self.page_size)
+            rows = self.services.stories_page(self.query_text, page * self.page_size, limit)
         except Exception as error:
             self.error = " ".join(str(error).split()) or type(error).__name__
             rows = []
         self.fetch_count += 1
+        if page == self._short_page:
+            self._short_page = None
+        if limit < self.page_size and len(rows) == limit:
+            self._short_page = page
         self._pages[page] = rows
         while len(self._pages) > MAX_CACHED_PAGES:
             self._pages.popitem(last=False)
@@ -183,7 +195,7 @@ class StoryList(PagedList):
         if index < 0 or index >= self._count:
             return None
         page, offset = divmod(index, self.page_size)
-        rows = self._page(page)
+        rows = self._page(page, offset)
         return rows[offset] if offset < len(rows) else None
 
     item_at = story_at

@@ -9,7 +9,6 @@ counts repaint the rows, and only the rows on screen are painted.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, set_cell_size
@@ -22,7 +21,7 @@ from textual.message import Message
 from textual.strip import Strip
 
 from broadsheet.sanitize import clean_line
-from broadsheet.ui.widgets.paged_list import PagedList
+from broadsheet.ui.widgets.paged_list import PagedList, widget_css
 
 if TYPE_CHECKING:
     from broadsheet.services import Services
@@ -51,7 +50,7 @@ def _row(label: str, stories: int, unread: int | None, width: int = ROW_WIDTH) -
 class TagSidebar(PagedList):
     """Tags with (stories · unread); the first row is every story."""
 
-    DEFAULT_CSS = (Path(__file__).with_suffix(".tcss")).read_text(encoding="utf-8")
+    DEFAULT_CSS = widget_css(__file__)
 
     COMPONENT_PREFIX = "tag-sidebar"
     COMPONENT_CLASSES = {"tag-sidebar--cursor", "tag-sidebar--counts", "tag-sidebar--empty"}
@@ -83,8 +82,8 @@ class TagSidebar(PagedList):
             self.old = old
             self.new = new
 
-    def __init__(self, services: "Services", *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, services: "Services", *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.services = services
         self.tags: list[tuple[str, int, int]] = []
         self.border_title = "Tags"
