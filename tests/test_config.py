@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+
+import pytest
 
 from broadsheet.config import load_config, save_theme
 
@@ -56,3 +59,22 @@ def test_save_theme_keeps_the_rest_of_the_file(tmp_path: Path):
     assert path.read_text(encoding="utf-8").startswith("# mine\n")
     save_theme('odd "name"', path)
     assert load_config(path).theme == 'odd "name"'
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32", "cygwin"), reason="XDG folders")
+def test_folders_are_platformdirs_own_without_importing_it(monkeypatch, tmp_path):
+    import platformdirs
+
+    from broadsheet import config
+
+    for name in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert config.data_dir() == platformdirs.user_data_path("broadsheet", appauthor=False)
+    assert config.config_dir() == platformdirs.user_config_path("broadsheet", appauthor=False)
+    assert config.cache_dir() == platformdirs.user_cache_path("broadsheet", appauthor=False)
+    assert config.data_dir() == tmp_path / ".local" / "share" / "broadsheet"
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "conf"))
+    monkeypatch.setenv("XDG_DATA_HOME", "  ")  # blank: as if unset
+    assert config.config_dir() == tmp_path / "conf" / "broadsheet"
+    assert config.data_dir() == platformdirs.user_data_path("broadsheet", appauthor=False)
