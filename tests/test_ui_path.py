@@ -317,6 +317,31 @@ def _json_feed(server, titles: list[str]) -> str:
     return server.add("/feed.json", json.dumps(feed), content_type="application/feed+json")
 
 
+async def test_the_readers_refresh_runs_in_a_process_of_its_own(tmp_path, http_server, monkeypatch):
+    # Textual puts its own object in place of sys.stderr, and starting a
+    # process then failed quietly back to refreshing on the screen's loop.
+    url = _json_feed(http_server, ["First story"])
+    services = Services.open(tmp_path / "lib.sqlite3")
+    await services.add([url])
+    _json_feed(http_server, ["First story", "Second story"])
+
+    async def not_here(self, progress=None):
+        raise AssertionError("refreshed on the screen's own loop")
+
+    monkeypatch.setattr(Services, "refresh", not_here)  # the refresh's process has the real one
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await settle(app, pilot)
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any("1 new story" in m for m in messages), messages
+        assert [s.title for s in services.stories_page("", 0, 5)] == ["Second story", "First story"]
+        assert story_list(app).count == 2  # the list reloaded after the refresh
+    services.close()
+
+
 async def test_hostile_titles_through_add_dialog(tmp_path, http_server, monkeypatch):
     osc52 = "Clipboard \x1b]52;c;ZWNobyBwd25lZA==\x07grab \x1b[31mred\x1b[0m \u202eevil"
     url = _json_feed(http_server, [HOSTILE, osc52])

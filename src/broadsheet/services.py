@@ -8,9 +8,10 @@ here knows about terminals; long work reports progress through a callback
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -192,6 +193,24 @@ class _Parsers:
             self._pool = None
 
 
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """sys.stderr as a real file while a process is started: multiprocessing
+    hands its descriptor to the helper process it starts first, and the
+    reader's screen has put an object without one in its place (the start
+    then fails with "bad value(s) in fds_to_keep").  A null device, so that
+    nothing started here writes over the screen."""
+    import sys
+
+    saved = sys.stderr
+    with open(os.devnull, "w") as null:
+        sys.stderr = null
+        try:
+            yield
+        finally:
+            sys.stderr = saved
+
+
 def _refresh_process(path: str, fetcher_options: dict[str, Any], pipe: Any) -> None:
     """The process behind :meth:`Services.refresh_elsewhere`: refresh, and
     send ("progress", done, total, label) as it goes, then ("done", report
@@ -200,6 +219,10 @@ def _refresh_process(path: str, fetcher_options: dict[str, Any], pipe: Any) -> N
     import signal
     import sys
 
+    # Not even a C library's message may reach the reader's terminal.
+    null = os.open(os.devnull, os.O_RDWR)
+    for descriptor in (0, 1, 2):
+        os.dup2(null, descriptor)
     sys.stdout = sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the process's life
     try:
         # Below the screen's priority (its parsing process inherits this):
@@ -741,7 +764,8 @@ class Services:
                 target=_refresh_process, name="broadsheet-refresh",
                 args=(str(self.library.path), self.fetcher_options, sender),
             )
-            process.start()
+            with _quiet_stderr():
+                process.start()
         except (OSError, ValueError, ImportError, NotImplementedError):
             return await self.refresh(progress)
         sender.close()
