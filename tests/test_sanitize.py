@@ -98,3 +98,36 @@ def test_the_quick_way_gives_what_the_full_passes_give(text):
     assert clean_line(text, 40) == slow_line(text, 40)
     assert clean_line(text, 50) == slow_line(text, 50)
 
+
+
+# -- words one space apart ---------------------------------------------------------
+
+
+def test_every_whitespace_character_but_the_space_is_unprintable():
+    # What single_spaced() relies on to leave printable text as it is.
+    import sys
+
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    assert " " in spaces and "\u3000" in spaces and "\x1c" in spaces
+    assert [c for c in spaces if c != " " and c.isprintable()] == []
+
+
+whitespace = st.sampled_from([
+    " ", "  ", "\t", "\n", "\r", "\x0b", "\x0c", "\x1c", "\x1f", "\x85", "\xa0", "\u1680",
+    "\u2000", "\u2009", "\u200a", "\u200b", "\u2028", "\u2029", "\u202f", "\u205f", "\u3000",
+])
+spaced_texts = st.lists(st.one_of(st.text(max_size=6), whitespace), max_size=30).map("".join)
+
+
+@given(spaced_texts)
+def test_single_spaced_is_the_words_joined_by_one_space(text):
+    from broadsheet.sanitize import single_spaced
+
+    assert single_spaced(text) == " ".join(text.split())
+
+
+@given(st.one_of(spaced_texts, texts), st.sampled_from([None, 1000, 40, 1]))
+def test_clean_line_gives_what_the_full_passes_give(text, limit):
+    from broadsheet.sanitize import _SPACES, _cap, _scrub
+
+    assert clean_line(text, limit) == _cap(_SPACES.sub(" ", _scrub(text).replace("\t", " ")).strip(), limit)

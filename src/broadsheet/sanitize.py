@@ -87,8 +87,21 @@ def _cap(text: str, limit: int | None) -> str:
 def clean_line(text: object, limit: int | None = 1000) -> str:
     """One-line text (titles, names, tags): whitespace collapsed, length capped."""
     if isinstance(text, str) and is_clean(text):
-        return _cap(" ".join(text.split()), limit)  # str.split's whitespace is \s's
+        return _cap(single_spaced(text), limit)  # str.split's whitespace is \s's
     return _cap(_SPACES.sub(" ", _scrub(text).replace("\t", " ")).strip(), limit)
+
+
+def single_spaced(text: str) -> str:
+    """``" ".join(text.split())``: words one space apart, no space around them.
+
+    Every whitespace character but the space is unprintable, so printable
+    text without two spaces in a row, stripped, is that already; finding
+    so is several times faster than splitting it into words.
+    """
+    text = text.strip()
+    if text.isprintable() and "  " not in text:
+        return text
+    return " ".join(text.split())
 
 
 def clean_tag(text: object) -> str:
