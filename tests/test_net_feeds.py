@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from broadsheet.model import FeedItem, ParsedFeed
 from broadsheet.net import FeedError, Fetcher, parse_feed, sniff_kind
@@ -522,3 +524,251 @@ def test_items_cross_to_a_worker_process_and_back_whole():
         data, "https://daringfireball.net/feeds/main", None, frozenset())
     assert (title, site_url, seen) == (feed.title, feed.site_url, set())
     assert [FeedItem(*fields) for fields in items] == feed.items
+
+
+# ---------------------------------------------------------------- the quick ways, held to the plain ones
+
+def _paragraphs_line_by_line(text: str) -> str:
+    """Paragraphs as html_to_text makes them, read line by line."""
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for line in text.split("\n"):
+        words = line.split()
+        if words:
+            current.append(" ".join(words))
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return "\n\n".join(paragraphs)
+
+
+_spacing = st.sampled_from(
+    [" ", "  ", "\n", "\n\n", " \n \n", "\t", "\xa0", "\u3000", "\u2028", "\r\n", "\x0b"])
+_words = st.text(alphabet=st.characters(blacklist_characters="<&"), max_size=8)
+_plain_texts = st.lists(st.one_of(_words, _spacing), max_size=25).map("".join)
+
+
+@given(_plain_texts)
+def test_html_to_text_paragraphs_are_the_line_by_line_ones(text):
+    from broadsheet.net.feeds import html_to_text
+    from broadsheet.sanitize import clean
+
+    assert html_to_text(text) == _paragraphs_line_by_line(clean(text))
+
+
+def _markup_text_in_place(markup: str) -> str:
+    """HTML fragment to text by writing newlines into the tree (what lxml refuses
+    to write sends the markup to the pure-Python parser), then cleaned."""
+    from lxml import etree
+
+    from broadsheet.net import feeds
+    from broadsheet.sanitize import clean
+
+    try:
+        root = etree.fromstring(f"<html><body><div>{markup}</div></body></html>", feeds._html_parser())
+        if root is not None:
+            return clean(feeds._tree_text_in_place(root))
+    except (etree.LxmlError, ValueError):
+        pass
+    parser = feeds._TextParser()
+    parser.feed(markup)
+    parser.close()
+    return clean("".join(parser.parts))
+
+
+_markup_pieces = st.sampled_from([
+    "<p>", "</p>", "<div>", "</div>", "<br>", "<br/>", "<hr>", "<em>", "</em>", "<ul>", "<li>", "</ul>",
+    "<pre>", "</pre>", "<h2>", "</h2>", "<span>", "</span>", "<script>x()</script>", "<style>p{}</style>",
+    '<img src="a.png" alt="An image">', "<img alt=''>", '<img alt="&#27;[2J">', '<a href="/x">', "</a>",
+    "<table><tr><td>", "</td></tr></table>", "<!-- note -->", "&amp;", "&lt;b&gt;", "&eacute;", "&nbsp;",
+    "&#27;", "&#x202e;", "&#1;", "&#xfffe;", "&#x85;", "\ufffe", " ", "\n", "\n\n", "\t", "word", "Zoë",
+])
+
+
+@settings(max_examples=300)
+@given(st.lists(_markup_pieces, max_size=30).map("".join))
+def test_reading_the_tree_as_it_stands_gives_what_writing_into_it_gave(markup):
+    from broadsheet.net.feeds import _markup_text
+    from broadsheet.sanitize import clean
+
+    markup = clean(markup)
+    assert _markup_text(markup) == _markup_text_in_place(markup)
+
+
+def test_reading_the_tree_as_it_stands_on_real_content():
+    from broadsheet.net.feeds import _markup_text
+    from broadsheet.sanitize import clean
+
+    read = 0
+    for name in ("natasha.xml", "DaringFireball.rss", "DaringFireball.atom", "coding_horror.xml"):
+        path = CORPUS / name
+        if not path.exists():
+            continue
+        for item in parse_feed(path.read_bytes(), "https://example.org/feed").items:
+            if item.content_html:
+                markup = clean(item.content_html)
+                assert _markup_text(markup) == _markup_text_in_place(markup)
+                read += 1
+    assert read > 20
+
+
+def _has_relative_link_at_every_equals_sign(markup: str) -> bool:
+    """Is there an "=" with a link attribute's name (within 20 characters)
+    before it and a quoted value after it that is neither absolute, nor a
+    fragment, nor empty?"""
+    from broadsheet.net.xmlfeed import _URI_NAME_BEFORE
+
+    at = markup.find("=")
+    while at != -1:
+        if _URI_NAME_BEFORE.search(markup, max(0, at - 20), at):
+            quote = re.compile(r"""\s*["']\s*""").match(markup, at + 1)
+            not_relative = re.compile(r"""[a-zA-Z][a-zA-Z0-9+.\-]*:|#|["']""")
+            if quote and not not_relative.match(markup, quote.end()):
+                return True
+        at = markup.find("=", at + 1)
+    return False
+
+
+_link_pieces = st.sampled_from([
+    "<a", "<img", " href", " HREF", " src", " ſrc", " data", " alt", "x", "-", "=", '"', "'", " ", "  ",
+    " " * 9, " " * 17, "\n", "\t", "http:", "HTTPS://e.org", "mailto:x", "#top", "/path", "page.html",
+    "1x:", ">", "text ",
+])
+
+
+_attributes = st.tuples(
+    st.sampled_from(["", "<a", "<img", "x", "\n"]),
+    st.sampled_from([" ", "\t", "", "-"]),
+    st.sampled_from(["href", "HREF", "src", "ſrc", "data", "longdesc", "alt", "class"]),
+    st.text(alphabet=" \t\n", max_size=24),
+    st.text(alphabet=" \t\n", max_size=3),
+    st.sampled_from(['"', "'", ""]),
+    st.text(alphabet=" \t", max_size=2),
+    st.sampled_from(["", "page.html", "/p", "#top", "http://e.org", "mailto:x", "1x:y", '"', "'", ">"]),
+).map(lambda parts: parts[0] + parts[1] + parts[2] + parts[3] + "=" + "".join(parts[4:]))
+
+
+@settings(max_examples=500)
+@given(st.one_of(st.lists(_link_pieces, max_size=25).map("".join),
+                 st.lists(_attributes, min_size=1, max_size=4).map("".join)))
+def test_the_quick_look_for_relative_links_answers_as_every_equals_sign_would(markup):
+    from broadsheet.net.xmlfeed import _has_relative_link
+
+    assert _has_relative_link(markup) == _has_relative_link_at_every_equals_sign(markup)
+
+
+@pytest.mark.parametrize("name", ["href", "SRC", "data", "longdesc", "codebase"])
+def test_the_quick_look_for_relative_links_at_every_distance_from_the_name(name):
+    from broadsheet.net.xmlfeed import _has_relative_link
+
+    for before in ("", " ", "\n", "<a ", "x"):
+        for spaces in range(26):
+            for after in ('"page.html"', "= 'p'", ' \t"/p"', "'#top'", '"http://e.org"', '""', '"'):
+                markup = f"{before}{name}{' ' * spaces}={after}"
+                assert _has_relative_link(markup) == _has_relative_link_at_every_equals_sign(markup), markup
+
+
+_latin1_texts = st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=30)
+_misread_texts = st.text(max_size=12).map(lambda text: text.encode("utf-8").decode("latin-1"))
+
+
+@settings(max_examples=500)
+@given(st.lists(st.one_of(_latin1_texts, _misread_texts, st.text(max_size=5)), max_size=6).map("".join))
+def test_the_quick_look_for_misread_utf8_repairs_what_decoding_would(text):
+    from broadsheet.net.xmlfeed import _repaired
+
+    try:
+        decoded = text.encode("iso-8859-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        decoded = text
+    assert _repaired(text, True) == decoded
+    assert _repaired(text, False) == text
+
+
+HOSTILE_PARTS = "\x9b2J\x92\x9d0;t\x9c\u202e\u2066\u200b\ufeff\u2028\x85 Ã©"
+HOSTILE_MARKUP = "&lt;p&gt;&amp;#27;[31m&amp;#x202e;&amp;#1;x&lt;img alt='&amp;#x1b;]0;t&amp;#7;'&gt;&lt;/p&gt;"
+
+
+def _assert_every_field_clean(feed: ParsedFeed) -> None:
+    from broadsheet.sanitize import clean, clean_line
+
+    assert_clean(feed)
+    assert feed.items
+    for item in feed.items:
+        assert clean_line(item.title) == item.title and clean_line(item.author, 200) == item.author
+        assert clean_line(item.guid, None) == item.guid
+        assert clean(item.summary).strip() == item.summary and item.summary
+        assert clean(item.content_html).strip() == item.content_html
+        assert not BAD_CHARS.search(item.content_html.replace("\n", "").replace("\t", ""))
+
+
+def test_hostile_values_in_every_field_come_out_clean_from_the_fast_reader():
+    h, m = HOSTILE_PARTS, HOSTILE_MARKUP
+    rss = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        f'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T{h}</title>'
+        f"<item><title>a{h}b</title><guid>g{h}</guid><link>http://e.org/{h}</link>"
+        f"<dc:creator>c{h}</dc:creator><description>d{h}{m}</description>"
+        f"<content:encoded>e{h}{m}</content:encoded></item>"
+        f"<item><title>{m}</title><guid>g2</guid><author>x@e.org (n{h})</author>"
+        f"<description>{h}</description>"
+        f"<content:encoded>&lt;a href='r{h}'&gt;l&lt;/a&gt;</content:encoded></item>"
+        # clean content, but a base that is not: the addresses joined to it are cleaned too
+        f'<item xml:base="http://e.org/{h}/"><guid>g3</guid><description>d</description>'
+        "<content:encoded>&lt;a href='rel'&gt;l&lt;/a&gt;</content:encoded></item>"
+        "</channel></rss>"
+    ).encode("utf-8")
+    atom = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        f"<title>T{h}</title><author><name>f{h}</name></author>"
+        f'<entry><title type="html">a{h}{m}</title><id>i{h}</id><link href="x/{h}"/>'
+        f'<summary>s{h}</summary><content type="html">c{h}{m}</content></entry>'
+        f'<entry><title>b{h}</title><id>j</id><author><name>n{h}</name></author>'
+        f'<content type="html">c{h}{m}&lt;a href="r{h}"&gt;l&lt;/a&gt;</content></entry>'
+        f'<entry><title>c</title><id>k</id><summary type="html">{m}{h}</summary>'
+        f'<content type="text">t{h}{m}</content></entry>'
+        "</feed>"
+    ).encode("utf-8")
+    for document in (rss, atom):
+        fast = _fast_only(document, "http://e.org/feed")
+        assert fast is not None  # read by the fast reader, not left to feedparser
+        assert parse_feed(document, "http://e.org/feed") == fast
+        _assert_every_field_clean(fast)
+    assert any("\u2019" in item.title for item in _fast_only(rss, "http://e.org/feed").items)  # \x92
+
+
+def _atom_with_contents(texts: list[str]) -> bytes:
+    entries = "".join(
+        f'<entry><id>tag:e.org,2025:{n}</id><title>t{n}</title>'
+        f'<content type="html">&lt;p&gt;{text}&lt;/p&gt;</content></entry>'
+        for n, text in enumerate(texts)
+    )
+    return ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+            f"<title>T</title>{entries}</feed>").encode("utf-8")
+
+
+def test_atom_content_copied_to_the_summary_reads_as_feedparser_reads_it():
+    # Text that reading changes (UTF-8 mis-read as Latin-1, a C1 quote) and text it leaves alone.
+    document = _atom_with_contents(["café", "cafÃ©", "it\x92s", "itÂ\x92s", "plain"])
+    fast = _fast_only(document, "http://e.org/feed")
+    assert fast is not None
+    assert _comparable(fast) == _comparable(_feedparser_only(document, "http://e.org/feed"))
+    assert [item.summary for item in fast.items] == ["café", "café", "it\u2019s", "it\u2019s", "plain"]
+
+
+def test_atom_content_copied_to_the_summary_is_read_once_more():
+    from broadsheet.net.feeds import html_to_text
+    from broadsheet.net.xmlfeed import _feedparser_text
+
+    # Mis-read twice: the content is read once, the summary copied from it once more.
+    texts = ["cafÃ\x83Â©", "itÃ¢Â\x80Â\x99s", "cafÃ©", "plain"]
+    fast = _fast_only(_atom_with_contents(texts), "http://e.org/feed")
+    assert fast is not None
+    for item, text in zip(fast.items, texts, strict=True):
+        once = _feedparser_text(f"<p>{text}</p>", True)
+        assert item.content_html == once
+        assert item.summary == html_to_text(_feedparser_text(once, True))
+    assert fast.items[0].summary == "café" and fast.items[0].content_html == "<p>cafÃ©</p>"

@@ -23,12 +23,12 @@ import re
 import threading
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
-from typing import Any, Container, Iterable
+from typing import Any, Callable, Container, Iterable
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
-from broadsheet.sanitize import clean, clean_line
+from broadsheet.sanitize import clean, clean_line, is_clean, single_spaced
 from broadsheet.model import FeedItem, ParsedFeed
 
 # feedparser (slow to import, slow to run) is imported only for the feeds
@@ -179,9 +179,13 @@ def sniff_kind(content: bytes, content_type: str | None) -> str:
     """
     if isinstance(content, str):
         content = content.encode("utf-8")
+    return _sniff_kind(content, _head_text(content), content_type)
+
+
+def _sniff_kind(content: bytes, text: str, content_type: str | None) -> str:
+    """:func:`sniff_kind`, given ``text = _head_text(content)``."""
     if _is_binary(content):
         return "other"
-    text = _head_text(content)
     media = _media_type(content_type)
     if _looks_like_json(text):
         if media == "application/feed+json" or _is_json_feed(content):
@@ -262,20 +266,27 @@ def _html_parser() -> etree.HTMLParser:
 
 
 def _markup_text(markup: str) -> str:
-    """The text of an HTML fragment with a newline at each block's edges.
+    """The text of an HTML fragment, cleaned, with a newline at each block's edges.
 
     libxml2's HTML parser (C, no network, no entity declarations) builds the
     tree; scripts and styles go, block elements get newlines around them and
-    images their alt text, then the text is read in one pass.  What libxml2
-    will not take (or text it decodes to control characters, which lxml
-    refuses to write back) goes to the pure-Python parser.
+    images their alt text (:func:`_tree_text`).  What libxml2 will not take
+    goes to the pure-Python parser, and so does markup whose character
+    references decode to characters that XML forbids (see
+    :func:`_tree_text_in_place`).
     """
     try:
         root = etree.fromstring(
             "<html><body><div>" + markup + "</div></body></html>", _html_parser()
         )
         if root is not None:
-            return _tree_text(root)
+            text = _tree_text(root)
+            # Clean text holds none of the controls and surrogates XML forbids.
+            if is_clean(text) and "\ufffe" not in text and "\uffff" not in text:
+                return text
+            if _NOT_XML_TEXT.search(text) is not None:
+                text = _tree_text_in_place(root)
+            return clean(text)
     except (etree.LxmlError, ValueError):
         pass
     parser = _TextParser()
@@ -284,10 +295,60 @@ def _markup_text(markup: str) -> str:
         parser.close()
     except Exception:  # html.parser is lenient; be safe with hostile input anyway
         pass
-    return "".join(parser.parts)
+    return clean("".join(parser.parts))
+
+
+_OPEN_BLOCK_SET = frozenset(_OPEN_BLOCKS)
 
 
 def _tree_text(root: Any) -> str:
+    """The tree's text in document order (what ``itertext()`` gives), with
+    skipped elements left out (their tails kept), a newline inside each edge
+    of an open block, one after each void block and `` alt `` after images."""
+    parts: list[str] = []
+    _element_text(root, parts.append)
+    return "".join(parts)
+
+
+def _element_text(el: Any, add: Callable[[str], None]) -> None:
+    # Recursion is safe: without huge_tree, libxml2 nests HTML 256 deep at most.
+    text = el.text
+    if text:
+        add(text)
+    for child in el:
+        tag = child.tag
+        if tag in _OPEN_BLOCK_SET:
+            add("\n")
+            _element_text(child, add)
+            add("\n")
+        elif tag in _SKIP_TAGS or not isinstance(tag, str):
+            pass  # a comment or processing instruction (the parser drops them) gives its tail only
+        elif tag == "img":
+            _element_text(child, add)
+            alt = child.get("alt")
+            if alt:
+                add(f" {alt} ")
+        else:
+            _element_text(child, add)
+            if tag in _VOID_BLOCKS:
+                add("\n")
+        tail = child.tail
+        if tail:
+            add(tail)
+
+
+# Characters lxml refuses to write into a tree (it raises ValueError): C0
+# controls but tab, newline and carriage return; surrogates; U+FFFE, U+FFFF.
+_NOT_XML_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _tree_text_in_place(root: Any) -> str:
+    """:func:`_tree_text` by writing the newlines and alt texts into the tree.
+
+    When a text it writes holds a character XML forbids (a control from
+    "&#27;"), lxml raises ValueError and the markup goes to the pure-Python
+    parser.  Markup whose text holds such a character is read this way; all
+    other markup by :func:`_tree_text`, which gives the same without writing."""
     etree.strip_elements(root, *_SKIP_TAGS, with_tail=False)
     for el in root.iter(*_OPEN_BLOCKS):
         text = el.text
@@ -324,28 +385,28 @@ def _bare_markup_text(markup: str) -> str | None:
     return "".join(out)
 
 
+# Paragraphs are separated by blank lines (nothing but whitespace on them).
+_BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
+
+
 def html_to_text(markup: str) -> str:
     """Plain, sanitised text of an HTML fragment; paragraphs separated by blank lines."""
     if not markup:
         return ""
-    markup = clean(markup)
+    return clean_html_to_text(clean(markup))
+
+
+def clean_html_to_text(markup: str) -> str:
+    """:func:`html_to_text` for markup that is clean already (``clean(markup) == markup``)."""
     if "<" not in markup and "&" not in markup:
         text = markup
     else:
         text = None if "&" in markup else _bare_markup_text(markup)
-        text = clean(_markup_text(markup) if text is None else text)
-    paragraphs: list[str] = []
-    current: list[str] = []
-    for line in text.split("\n"):
-        words = line.split()
-        if words:
-            current.append(" ".join(words))
-        elif current:
-            paragraphs.append(" ".join(current))
-            current = []
-    if current:
-        paragraphs.append(" ".join(current))
-    return "\n\n".join(paragraphs)
+        # Bare tags hold no character references: what is left of the clean
+        # markup once they are gone is clean too.
+        text = _markup_text(markup) if text is None else text
+    paragraphs = [single_spaced(paragraph) for paragraph in _BLANK_LINES.split(text)]
+    return "\n\n".join(filter(None, paragraphs))
 
 
 def text_to_html(text: str) -> str:
@@ -383,6 +444,9 @@ def absolute_url(link: object, base: str | None) -> str | None:
     return full
 
 
+_A_YEAR = timedelta(days=365)
+
+
 def sane_date(moment: datetime | None, now: datetime | None = None) -> datetime | None:
     """An aware UTC datetime, or None when absent or absurd (before 1970, > 1 year ahead)."""
     if moment is None:
@@ -394,7 +458,7 @@ def sane_date(moment: datetime | None, now: datetime | None = None) -> datetime 
     except (OverflowError, ValueError, OSError):
         return None
     now = now or datetime.now(timezone.utc)
-    if moment.year < 1970 or moment > now + timedelta(days=365):
+    if moment.year < 1970 or moment > now + _A_YEAR:
         return None
     return moment
 
@@ -427,17 +491,43 @@ def make_item(
     enclosure: str | None = None,
 ) -> FeedItem:
     """Assemble a FeedItem from already-extracted parts (title/summary plain text)."""
-    title = clean_line(title_text)
-    summary = clean(summary).strip()
-    content_html = clean(content_html).strip()
+    return clean_item(
+        guid=guid,
+        url=url,
+        title=clean_line(title_text),
+        author=clean_line(author, limit=200),
+        published=published,
+        summary=clean(summary).strip(),
+        content_html=clean(content_html).strip(),
+        enclosure=enclosure,
+    )
+
+
+def clean_item(
+    *,
+    guid: object,
+    url: str | None,
+    title: str,
+    author: str,
+    published: datetime | None,
+    summary: str,
+    content_html: str,
+    enclosure: str | None = None,
+    now: datetime | None = None,
+) -> FeedItem:
+    """:func:`make_item` for parts that are clean already, and not cleaned again:
+    ``title`` as ``clean_line(text)`` leaves it, ``author`` as
+    ``clean_line(text, limit=200)``, ``summary`` and ``content_html`` as
+    ``clean(text).strip()`` (what :func:`html_to_text` returns is such a
+    summary).  ``now``: the moment dates are judged against (see :func:`sane_date`)."""
     if not summary and content_html:
-        summary = html_to_text(content_html)
+        summary = clean_html_to_text(content_html)
     return FeedItem(
         guid=item_guid(guid, url, title, summary, enclosure),
         url=url,
         title=title or title_from_text(summary),
-        author=clean_line(author, limit=200),
-        published=sane_date(published),
+        author=author,
+        published=sane_date(published, now),
         summary=summary,
         content_html=content_html,
     )
@@ -466,7 +556,7 @@ def parse_feed(
         from broadsheet.net.jsonfeed import parse_json_feed
 
         return parse_json_feed(content, url)
-    kind = sniff_kind(content, content_type)
+    kind = _sniff_kind(content, text, content_type)
     if kind == "html":
         raise FeedError("not a feed (an HTML page)")
     return _parse_xml_feed(content, url, content_type, known, seen)

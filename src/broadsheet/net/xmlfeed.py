@@ -31,9 +31,10 @@ from broadsheet.net.feeds import (
     _host,
     _unique,
     absolute_url,
+    clean_html_to_text,
+    clean_item,
     html_to_text,
     item_guid,
-    make_item,
     text_to_html,
 )
 
@@ -86,8 +87,23 @@ def _tags(root: Any, pairs: list[tuple[str, str]]) -> tuple[str, ...]:
 
 
 _DC_CREATOR = "{%s}creator" % DC
+_DC_DATE = "{%s}date" % DC
+_CONTENT_ENCODED = "{%s}encoded" % CONTENT
 _ITUNES_AUTHOR = "}author"
 _ITUNES_AUTHOR_LOWER = "{%s}author" % ITUNES.lower()
+_A_FEED = _A + "feed"
+_A_ENTRY = _A + "entry"
+_A_TITLE = _A + "title"
+_A_ID = _A + "id"
+_A_LINK = _A + "link"
+_A_SUMMARY = _A + "summary"
+_A_CONTENT = _A + "content"
+_A_PUBLISHED = _A + "published"
+_A_UPDATED = _A + "updated"
+_A_AUTHOR = _A + "author"
+_A_NAME = _A + "name"
+_A_EMAIL = _A + "email"
+_A_DATES_TAKEN = frozenset(_A + n for n in ("issued", "modified", "created"))
 
 
 class Unusual(Exception):
@@ -145,16 +161,63 @@ _C1 = re.compile("[\x80-\x9f]")
 def _feedparser_text(text: str, utf8: bool) -> str:
     """What feedparser does to every text: C1 controls read as Windows-1252
     (a common mistake: ’ sent as \\x92) and UTF-8 mis-read as Latin-1 repaired."""
-    if not text or text.isascii():
+    text = _repaired(text, utf8)
+    if text.isascii() or is_clean(text):  # C1 controls are not clean
         return text
-    if utf8:
-        try:
-            text = text.encode("iso-8859-1").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            pass
-    if not is_clean(text) and _C1.search(text):  # C1 controls are unprintable
-        text = text.translate(_CP1252)
-    return text
+    return _c1_as_cp1252(text)
+
+
+# UTF-8 writes every character beyond ASCII as a lead byte (C2-F4) followed
+# by continuation bytes (80-BF): mis-read as Latin-1, it holds such a pair.
+_MISREAD_UTF8 = re.compile("[\xc2-\xf4][\x80-\xbf]")
+
+
+def _repaired(text: str, utf8: bool) -> str:
+    """UTF-8 mis-read as Latin-1, read again (a document read as UTF-8 only)."""
+    if not utf8 or text.isascii():
+        return text
+    # Failing to decode costs an exception; a short text is quicker to search
+    # for the sign of mis-read UTF-8 (a long one fails at its first character
+    # beyond Latin-1, usually early).
+    if len(text) < 200 and _MISREAD_UTF8.search(text) is None:
+        return text
+    try:
+        return text.encode("iso-8859-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
+def _c1_as_cp1252(text: str) -> str:
+    return text.translate(_CP1252) if _C1.search(text) else text
+
+
+# Long texts (summaries, full content) are cleaned as they are read: for
+# clean text (nearly all) the one look at every character that tells so is
+# then the only one.  See broadsheet.net.feeds.clean_item.
+
+
+def _read(text: str, utf8: bool) -> tuple[str, bool]:
+    """``_feedparser_text(text, utf8)``, and whether that is clean already
+    (``clean()`` would leave it as it is)."""
+    text = _repaired(text, utf8)
+    if is_clean(text):
+        return text, True
+    return _c1_as_cp1252(text), False
+
+
+def _clean_text(text: str, utf8: bool) -> str:
+    """``clean(_feedparser_text(text, utf8))``."""
+    text, text_is_clean = _read(text, utf8)
+    return text if text_is_clean else clean(text)
+
+
+def _content_html(markup: str, markup_is_clean: bool, base: str) -> str:
+    """``clean(_resolve_links(markup, base)).strip()``, for markup as
+    :func:`_read` returns it: full content for :func:`broadsheet.net.feeds.clean_item`."""
+    resolved = _resolve_links(markup, base)
+    if resolved is not markup or not markup_is_clean:
+        resolved = clean(resolved)  # the base joined to relative addresses may hold anything
+    return resolved.strip()
 
 
 # ---------------------------------------------------------------- dates
@@ -197,7 +260,9 @@ def _date(text: str) -> datetime | None:
         if moment is not None:
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=timezone.utc)
-            return moment.replace(microsecond=0)  # feedparser keeps whole seconds
+            if moment.microsecond:
+                moment = moment.replace(microsecond=0)  # feedparser keeps whole seconds
+            return moment
     return _feedparser_date(text)
 
 
@@ -244,14 +309,17 @@ def _atom_person(el: Any) -> str:
     name = email = ""
     for child in el:
         tag = child.tag
-        if tag == _A + "name":
+        if tag == _A_NAME:
             name = _text(child)
-        elif tag == _A + "email":
+        elif tag == _A_EMAIL:
             email = _text(child)
     return name or email
 
 
 def _authors(names: list[str]) -> str:
+    """The names as one clean line, as clean_line(..., limit=200) leaves it."""
+    if len(names) == 1:  # the usual case; a clean line is its own clean_line()
+        return clean_line(names[0], limit=200)
     return clean_line(
         ", ".join(_unique(clean_line(n, limit=200) for n in names if n)), limit=200
     )
@@ -265,21 +333,19 @@ _URI_ATTR = re.compile(
     r"""(\s(?:%s)\s*=\s*)(?:"([^"]*)"|'([^']*)')""" % "|".join(_URI_NAMES), re.I
 )
 _ABSOLUTE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]*:|#")
-# Around each "=" of the markup: a link attribute's name before it, a quoted
-# value after it that is not absolute (nor a fragment, nor empty)?
+# A quick look before the substitution: is there an "=" with a quoted value
+# after it that is not absolute (nor a fragment, nor empty), and a link
+# attribute's name before it?  Most values in real markup are absolute
+# addresses, or belong to other attributes (alt, width, class…).
+_RELATIVE_VALUE_AFTER = re.compile(r"""=\s*+["']\s*+(?![a-zA-Z][a-zA-Z0-9+.\-]*:|[#"'])""")
 _URI_NAME_BEFORE = re.compile(r"(?:^|\s)(?:%s)\s*$" % "|".join(_URI_NAMES), re.I)
-_QUOTE_AFTER = re.compile(r"""\s*["']\s*""")
-_NOT_RELATIVE = re.compile(r"""[a-zA-Z][a-zA-Z0-9+.\-]*:|#|["']""")
 
 
 def _has_relative_link(markup: str) -> bool:
-    at = markup.find("=")
-    while at != -1:
+    for value in _RELATIVE_VALUE_AFTER.finditer(markup):
+        at = value.start()
         if _URI_NAME_BEFORE.search(markup, max(0, at - 20), at):
-            quote = _QUOTE_AFTER.match(markup, at + 1)
-            if quote and not _NOT_RELATIVE.match(markup, quote.end()):
-                return True
-        at = markup.find("=", at + 1)
+            return True
     return False
 
 
@@ -346,7 +412,7 @@ def parse_tree(
     ids go to ``seen`` when it is given.  See :func:`broadsheet.net.feeds.parse_feed`.
     """
     tag = root.tag
-    if tag != "rss" and tag != _A + "feed":
+    if tag != "rss" and tag != _A_FEED:
         raise Unusual
     encoding = _codec(root.getroottree().docinfo.encoding or "utf-8")
     charset = _charset(content_type)
@@ -354,9 +420,10 @@ def parse_tree(
         raise Unusual  # feedparser lets the HTTP header win; lxml read the document's own
     utf8 = encoding == "utf-8"
     skip = _Skip(known, seen, utf8)
+    now = datetime.now(timezone.utc)  # what every item's date is judged against
     if tag == "rss":
-        return _rss(root, url, utf8, skip)
-    return _atom(root, url, utf8, skip)
+        return _rss(root, url, utf8, skip, now)
+    return _atom(root, url, utf8, skip, now)
 
 
 class _Skip:
@@ -398,7 +465,7 @@ def _charset(content_type: str | None) -> str | None:
     return match.group(1).lower() if match else None
 
 
-def _rss(root: Any, url: str, utf8: bool, skip: _Skip) -> ParsedFeed:
+def _rss(root: Any, url: str, utf8: bool, skip: _Skip, now: datetime) -> ParsedFeed:
     if not (root.get("version") or "2.0").strip().startswith(_RSS_VERSIONS):
         raise Unusual
     for el in root.iter(_A + "*"):
@@ -434,15 +501,18 @@ def _rss(root: Any, url: str, utf8: bool, skip: _Skip) -> ParsedFeed:
     if not items and not title:
         raise Unusual  # feedparser decides whether it is a feed at all
     parsed: list[FeedItem] = []
+    # Most channels hold none of the elements left to feedparser: one look
+    # through the channel then spares one through every item.
+    taken = next(channel.iter(*item_taken), None) is not None
     for item in items[:MAX_ITEMS]:
-        if next(item.iter(*item_taken), None) is not None:
+        if taken and next(item.iter(*item_taken), None) is not None:
             raise Unusual
         if not skip(item, "guid"):
-            parsed.append(_rss_item(item, url, utf8))
+            parsed.append(_rss_item(item, url, utf8, now))
     return ParsedFeed(title=title or _host(site_url or url), site_url=site_url, items=parsed)
 
 
-def _rss_item(item: Any, url: str, utf8: bool) -> FeedItem:
+def _rss_item(item: Any, url: str, utf8: bool, now: datetime) -> FeedItem:
     title = guid = description = content = published = updated = ""
     link_text = None
     link_el = guid_el = None
@@ -463,11 +533,11 @@ def _rss_item(item: Any, url: str, utf8: bool) -> FeedItem:
             guid_is_link = permalink == "true"
         elif tag == "description":
             description = _text(child)
-        elif tag == "{%s}encoded" % CONTENT:
+        elif tag == _CONTENT_ENCODED:
             content = _text(child)
         elif tag == "pubDate" or tag == "pubdate":
             published = _text(child)
-        elif tag == "{%s}date" % DC or tag == "lastBuildDate":
+        elif tag == _DC_DATE or tag == "lastBuildDate":
             updated = _text(child)
         elif tag == "author" or tag == _DC_CREATOR or tag.endswith(_ITUNES_AUTHOR):
             if tag[0] == "{" and tag != _DC_CREATOR and tag.lower() != _ITUNES_AUTHOR_LOWER:
@@ -488,27 +558,33 @@ def _rss_item(item: Any, url: str, utf8: bool) -> FeedItem:
         link = None
     content_html = ""
     if content:
-        content_html = _resolve_links(_feedparser_text(content, utf8), _base(item, url))
-    summary = html_to_text(_feedparser_text(description, utf8)) if description else ""
-    moment = None
-    for text in (published, updated):
-        if text:
-            moment = _date(text)
-            if moment is not None:
-                break
-    return make_item(
+        content, content_is_clean = _read(content, utf8)
+        content_html = _content_html(content, content_is_clean, _base(item, url))
+    summary = clean_html_to_text(_clean_text(description, utf8)) if description else ""
+    return clean_item(
         guid=_feedparser_text(guid, utf8) or None,
         url=link,
-        title_text=title,
+        title=clean_line(title),
         author=_authors([_feedparser_text(p, utf8) for p in people]),
-        published=moment,
+        published=_first_date(published, updated),
         summary=summary,
         content_html=content_html,
         enclosure=enclosure,
+        now=now,
     )
 
 
-def _atom(root: Any, url: str, utf8: bool, skip: _Skip) -> ParsedFeed:
+def _first_date(*texts: str) -> datetime | None:
+    """The first of the texts that reads as a date."""
+    for text in texts:
+        if text:
+            moment = _date(text)
+            if moment is not None:
+                return moment
+    return None
+
+
+def _atom(root: Any, url: str, utf8: bool, skip: _Skip, now: datetime) -> ParsedFeed:
     title = ""
     site_url = None
     feed_people: list[str] = []
@@ -519,25 +595,26 @@ def _atom(root: Any, url: str, utf8: bool, skip: _Skip) -> ParsedFeed:
         tag = child.tag
         if tag in feed_taken or tag == "item" or tag == "entry":
             raise Unusual
-        if tag == _A + "entry":
+        if tag == _A_ENTRY:
             entries.append(child)
-        elif tag == _A + "title":
+        elif tag == _A_TITLE:
             if not title:
                 title = _plain(_feedparser_text(_text(child), utf8), _atom_kind(child))
-        elif tag == _A + "link":
+        elif tag == _A_LINK:
             site_url = _alternate(child, url) or site_url  # the last one, as feedparser
-        elif tag == _A + "author":
+        elif tag == _A_AUTHOR:
             feed_people.append(_atom_person(child))
     title = clean_line(title)
     if not entries and not title:
         raise Unusual  # feedparser decides whether it is a feed at all
     feed_author = _authors([_feedparser_text(p, utf8) for p in feed_people])
     items = []
+    taken = next(root.iter(*item_taken), None) is not None  # see _rss
     for entry in entries[:MAX_ITEMS]:
-        if next(entry.iter(*item_taken), None) is not None:
+        if taken and next(entry.iter(*item_taken), None) is not None:
             raise Unusual
-        if not skip(entry, _A + "id"):
-            items.append(_atom_entry(entry, url, utf8, feed_author))
+        if not skip(entry, _A_ID):
+            items.append(_atom_entry(entry, url, utf8, feed_author, now))
     return ParsedFeed(title=title or _host(site_url or url), site_url=site_url, items=items)
 
 
@@ -553,7 +630,7 @@ def _alternate(link: Any, url: str) -> str | None:
     return _link(href.strip(), link, url)
 
 
-def _atom_entry(entry: Any, url: str, utf8: bool, feed_author: str) -> FeedItem:
+def _atom_entry(entry: Any, url: str, utf8: bool, feed_author: str, now: datetime) -> FeedItem:
     title = guid = published = updated = ""
     summary = content = None
     summary_kind = content_kind = "text"
@@ -566,11 +643,11 @@ def _atom_entry(entry: Any, url: str, utf8: bool, feed_author: str) -> FeedItem:
         tag = child.tag
         if not isinstance(tag, str):
             continue
-        if tag == _A + "title":
+        if tag == _A_TITLE:
             title = _plain(_feedparser_text(_text(child), utf8), _atom_kind(child))
-        elif tag == _A + "id":
+        elif tag == _A_ID:
             guid = _text(child)
-        elif tag == _A + "link":
+        elif tag == _A_LINK:
             if child.get("href") is None:
                 raise Unusual  # feedparser reads the element's text then
             rel = (child.get("rel") or "alternate").strip().lower()
@@ -579,21 +656,23 @@ def _atom_entry(entry: Any, url: str, utf8: bool, feed_author: str) -> FeedItem:
             elif rel == "alternate":
                 alternates.append(child)
                 link = _alternate(child, url) or link  # the last one, as feedparser
-        elif tag == _A + "summary":
+        elif tag == _A_SUMMARY:
             summary, summary_kind = _text(child), _atom_kind(child)
-        elif tag == _A + "content":
+        elif tag == _A_CONTENT:
             if child.get("src"):
                 raise Unusual
             content, content_kind, content_el = _text(child), _atom_kind(child), child
-        elif tag == _A + "published":
+        elif tag == _A_PUBLISHED:
             published = _text(child)
-        elif tag == _A + "updated":
+        elif tag == _A_UPDATED:
             updated = _text(child)
-        elif tag == _A + "author" or tag == "{%s}creator" % DC:
-            people.append(_atom_person(child) if tag == _A + "author" else _person(_text(child)))
-        elif tag == "{%s}date" % DC:
+        elif tag == _A_AUTHOR:
+            people.append(_atom_person(child))
+        elif tag == _DC_CREATOR:
+            people.append(_person(_text(child)))
+        elif tag == _DC_DATE:
             updated = updated or _text(child)
-        elif tag.startswith(_A) and tag[len(_A):] in ("issued", "modified", "created"):
+        elif tag in _A_DATES_TAKEN:
             raise Unusual
     if link is None and guid:
         link = _link(guid, entry, url)  # feedparser takes the id as the link then
@@ -604,31 +683,38 @@ def _atom_entry(entry: Any, url: str, utf8: bool, feed_author: str) -> FeedItem:
             if link:
                 break
     content_html = ""
+    content_is_clean = False
     if content:
-        content = _feedparser_text(content, utf8)
+        raw_content = content
+        content, content_is_clean = _read(content, utf8)
         if content_kind == "html":
-            content_html = _resolve_links(content, _base(content_el, url))
+            content_html = _content_html(content, content_is_clean, _base(content_el, url))
         else:
-            content_html = text_to_html(content)
+            content_html = clean(text_to_html(content)).strip()
+    summary_is_clean = False
     if summary is None and content:
-        summary, summary_kind = content, content_kind  # feedparser copies content to summary
+        # feedparser copies the content, as read, to the summary and reads it
+        # once more; what the first reading left as it was, the second leaves too.
+        summary_kind = content_kind
+        if content is raw_content:
+            summary, summary_is_clean = content, content_is_clean
+        else:
+            summary, summary_is_clean = _read(content, utf8)
+    elif summary:
+        summary, summary_is_clean = _read(summary, utf8)
     summary_text = ""
     if summary:
-        summary = _feedparser_text(summary, utf8)
-        summary_text = html_to_text(summary) if summary_kind == "html" else clean(summary).strip()
-    moment = None
-    for text in (published, updated):
-        if text:
-            moment = _date(text)
-            if moment is not None:
-                break
-    return make_item(
+        if not summary_is_clean:
+            summary = clean(summary)
+        summary_text = clean_html_to_text(summary) if summary_kind == "html" else summary.strip()
+    return clean_item(
         guid=_feedparser_text(guid, utf8) or None,
         url=link,
-        title_text=title,
+        title=clean_line(title),
         author=_authors([_feedparser_text(p, utf8) for p in people]) or feed_author,
-        published=moment,
+        published=_first_date(published, updated),
         summary=summary_text,
         content_html=content_html,
         enclosure=enclosure,
+        now=now,
     )
