@@ -33,7 +33,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import AsyncIterator, Iterator
 
 # httpx imports its own command-line tool (click, pygments, rich: a tenth
 # of a second) whenever those are installed; broadsheet never uses it.
@@ -135,19 +135,23 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the chain of exceptions behind it, each once."""
+    seen = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        yield cause
+        cause = cause.__cause__ or cause.__context__
+
+
 def _strained(exc: BaseException) -> bool:
     """Whether a transport error suggests an overwhelmed server: a timeout, or
     a connection refused, reset or dropped (not a name or certificate problem)."""
     if isinstance(exc, (httpx.TimeoutException, httpx.RemoteProtocolError)):
         return True
-    seen = set()
-    cause: BaseException | None = exc
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
-        if isinstance(cause, (ConnectionRefusedError, ConnectionResetError, TimeoutError)):
-            return True
-        cause = cause.__cause__ or cause.__context__
-    return False
+    return any(isinstance(cause, (ConnectionRefusedError, ConnectionResetError, TimeoutError))
+               for cause in _causes(exc))
 
 
 def _describe(exc: BaseException, timeout: float) -> str:
@@ -163,10 +167,7 @@ def _describe(exc: BaseException, timeout: float) -> str:
     if isinstance(exc, httpx.ProxyError):
         return "proxy error"
     # Look at the chain of causes for the underlying OS error.
-    seen = set()
-    cause: BaseException | None = exc
-    while cause is not None and id(cause) not in seen:
-        seen.add(id(cause))
+    for cause in _causes(exc):
         if isinstance(cause, socket.gaierror):
             return "name not resolved"
         if isinstance(cause, ConnectionRefusedError):
@@ -179,7 +180,6 @@ def _describe(exc: BaseException, timeout: float) -> str:
             return "TLS error"
         if isinstance(cause, OSError) and cause.errno in (errno.ENETUNREACH, errno.EHOSTUNREACH):
             return "network unreachable"
-        cause = cause.__cause__ or cause.__context__
     text = str(exc).lower()
     if "name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
         return "name not resolved"
@@ -325,8 +325,8 @@ class Fetcher:
         self.concurrency = max(1, concurrency)
         self.per_host = max(1, per_host)
         self.per_host_most = max(self.per_host, per_host_most or self.per_host)
-        self._client: httpx.AsyncHTTPTransport | None = None
-        self._transports: dict[tuple[str | None, bool], httpx.AsyncHTTPTransport] = {}
+        # (proxy, may speak TLS) -> its pool; None outside "async with"
+        self._transports: dict[tuple[str | None, bool], httpx.AsyncHTTPTransport] | None = None
         self._proxies: dict[str, str] = {}
         self._global = asyncio.Semaphore(self.concurrency)
         self._hosts: dict[str, HostSlots] = {}
@@ -337,13 +337,13 @@ class Fetcher:
         # event hooks) cost more CPU per request than the transport itself.
         self._proxies = urllib.request.getproxies_environment()
         self._transports = {}
-        self._client = self._transport(None, tls=False)
         return self
 
     def _transport(self, proxy: str | None, *, tls: bool) -> httpx.AsyncHTTPTransport:
         """A pool of connections, direct or through ``proxy``.  Only one that
         may speak TLS loads the trusted certificates (a twentieth of a second);
         the others get a TLS context that trusts nothing, never used."""
+        assert self._transports is not None
         transport = self._transports.get((proxy, tls))
         if transport is None:
             transport = self._transports[proxy, tls] = httpx.AsyncHTTPTransport(
@@ -371,8 +371,7 @@ class Fetcher:
         return self._transport(proxy, tls=tls)
 
     async def __aexit__(self, *exc_info) -> None:
-        transports, self._transports = self._transports, {}
-        self._client = None
+        transports, self._transports = self._transports or {}, None
         for transport in transports.values():
             await transport.aclose()
 
@@ -391,7 +390,7 @@ class Fetcher:
         """Fetch ``url``; ``etag`` and ``last_modified`` make it a conditional
         request, and ``known`` is the fingerprint of the body received last
         time: a body that matches it is not decompressed (``unchanged``)."""
-        if self._client is None:
+        if self._transports is None:
             raise RuntimeError("Fetcher used outside 'async with'")
         start_url = _check_url(url, "not an http or https address")
         # The deadline starts when the request gets its first slot, so that
@@ -480,7 +479,6 @@ class Fetcher:
         self, url: httpx.URL, headers: dict[str, str], known: str | None, clock: _Clock
     ):
         """One request, holding a slot; returns a tagged tuple."""
-        assert self._client is not None
         slots = self.host_slots(url)
         await slots.acquire()
         outcome: bool | None = None
@@ -507,7 +505,6 @@ class Fetcher:
 
     async def _request(self, url: httpx.URL, headers: dict[str, str], known: str | None):
         """One request and its answer, as a tagged tuple."""
-        assert self._client is not None
         timeout = self.timeout
         request = httpx.Request(
             "GET", url, headers={**_HEADERS, **headers},
@@ -550,26 +547,26 @@ class Fetcher:
         limit = self.max_bytes
         too_big = f"response larger than {_size(limit)}"
         encoding = response.headers.get("content-encoding", "").strip().lower()
+        compressed = encoding in ("gzip", "x-gzip", "deflate")
         if encoding in ("", "identity"):
             length = response.headers.get("content-length", "")
             if length.isdigit() and int(length) > limit:
                 raise FetchError(too_big)
             body = await _capped(response.aiter_raw(_CHUNK), limit, too_big)
-            digest = fingerprint(body)
-            return (b"", digest, True) if digest == known else (body, digest, False)
-        if encoding in ("gzip", "x-gzip", "deflate"):
+        elif compressed:
             # The compressed body is read whole first (it is no bigger than
             # what it stands for, give or take a little framing), so that one
             # unchanged since last time need not be decompressed at all.
-            raw = await _capped(response.aiter_raw(_CHUNK), limit + limit // 100 + 1024, too_big)
-            digest = fingerprint(raw)
-            if digest == known:
-                return b"", digest, True
-            return _decompress(raw, encoding, limit, too_big), digest, False
-        # Some other encoding (br, zstd…) we did not ask for: let httpx decode.
-        body = await _capped(response.aiter_bytes(_CHUNK), limit, too_big)
+            body = await _capped(response.aiter_raw(_CHUNK), limit + limit // 100 + 1024, too_big)
+        else:
+            # Some other encoding (br, zstd…) we did not ask for: let httpx decode.
+            body = await _capped(response.aiter_bytes(_CHUNK), limit, too_big)
         digest = fingerprint(body)
-        return (b"", digest, True) if digest == known else (body, digest, False)
+        if digest == known:
+            return b"", digest, True
+        if compressed:
+            body = _decompress(body, encoding, limit, too_big)
+        return body, digest, False
 
 
 def _decompress(raw: bytes, encoding: str, limit: int, too_big: str) -> bytes:
