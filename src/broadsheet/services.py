@@ -150,9 +150,11 @@ class _Parsers:
             try:
                 from broadsheet.net.feeds import parse_new_items_as_tuples
 
-                title, site_url, items, seen = await asyncio.get_running_loop().run_in_executor(
-                    pool, parse_new_items_as_tuples, content, url, content_type, known
-                )
+                with _quiet_stderr():  # the first job starts the process
+                    job = asyncio.get_running_loop().run_in_executor(
+                        pool, parse_new_items_as_tuples, content, url, content_type, known
+                    )
+                title, site_url, items, seen = await job
                 return ParsedFeed(title, site_url, [FeedItem(*item) for item in items]), seen
             except BrokenProcessPool:  # a worker died (out of memory…): carry on here
                 self._want_processes = False
@@ -165,8 +167,9 @@ class _Parsers:
         their way (for a refresh that will certainly parse a lot)."""
         pool = self._processes()
         if pool is not None:
-            for _ in range(PARSE_PROCESSES):
-                pool.submit(abs, 0)  # a process starts with a job to do
+            with _quiet_stderr():
+                for _ in range(PARSE_PROCESSES):
+                    pool.submit(abs, 0)  # a process starts with a job to do
 
     def _processes(self) -> Any:
         if self._pool is None and self._want_processes:
