@@ -302,9 +302,19 @@ def _keep(path: Path, value: object) -> None:
         pass
 
 
-def _code_stamp(*modules: object) -> list[tuple[int, int]]:
-    """Size and time of the modules' files: they change when the code does."""
-    return [(stat.st_size, stat.st_mtime_ns) for stat in (os.stat(m.__file__) for m in modules)]
+def _code_stamp(*files: str | Path) -> list[tuple[int, int]]:
+    """Size and time of code files: they change when the code does."""
+    return [(stat.st_size, stat.st_mtime_ns) for stat in map(os.stat, files)]
+
+
+def _kept_path(folder: Path, kind: str, *made_from: object) -> Path:
+    """The file in ``folder`` that keeps a ``kind`` of thing made from
+    ``made_from`` (with this Python): another file when any of it changes."""
+    import hashlib
+    import sys
+
+    fingerprint = repr((sys.version_info[:2], *made_from))
+    return folder / f"{kind}-{hashlib.blake2b(fingerprint.encode(), digest_size=10).hexdigest()}.pickle"
 
 
 class KeptTheme:
@@ -315,9 +325,6 @@ class KeptTheme:
     the code that builds themes; anything changed, it is built again."""
 
     def __init__(self, folder: Path, wanted: str | None, theme_dirs: list | None = None) -> None:
-        import hashlib
-        import sys
-
         from textual import design, theme
 
         files: list = []
@@ -328,11 +335,9 @@ class KeptTheme:
                                     for entry in entries if entry.name.endswith(".toml"))
             except OSError:
                 files.append((str(directory), None))
-        themes_code = os.stat(Path(__file__).with_name("themes.py"))
-        fingerprint = repr((wanted, files, sys.version_info[:2], _code_stamp(design, theme),
-                            (themes_code.st_size, themes_code.st_mtime_ns)))
-        name = hashlib.blake2b(fingerprint.encode(), digest_size=10).hexdigest()
-        self.path = folder / f"theme-{name}.pickle"
+        # themes.py by its file: it is imported only when a theme is built.
+        code = _code_stamp(design.__file__, theme.__file__, Path(__file__).with_name("themes.py"))
+        self.path = _kept_path(folder, "theme", wanted, files, code)
 
     def load(self) -> tuple[Theme, list[str], dict[str, str]] | None:
         found = _read_kept(self.path)
@@ -358,15 +363,10 @@ class ParsedStyles:
     """
 
     def __init__(self, folder: Path, variables: dict[str, str]) -> None:
-        import hashlib
-        import sys
-
         from textual.css import model, parse, styles
 
-        fingerprint = repr((sys.version_info[:2], _code_stamp(model, parse, styles),
-                            sorted(variables.items())))
-        name = hashlib.blake2b(fingerprint.encode(), digest_size=10).hexdigest()
-        self.path = folder / f"styles-{name}.pickle"
+        code = _code_stamp(model.__file__, parse.__file__, styles.__file__)
+        self.path = _kept_path(folder, "styles", code, sorted(variables.items()))
         self.known: set = set()
 
     def load_into(self, stylesheet: "Stylesheet") -> None:
