@@ -148,6 +148,32 @@ def test_add_article_saves_it_and_reads_offline(run, http_server):
     assert len(http_server.requests) == requests_before  # extracted once, at add
 
 
+def test_refresh_names_a_few_failures_in_its_summary_and_lists_each_below(run, http_server):
+    urls = []
+    for n in range(5):
+        path = f"/down{n}.xml"
+        http_server.add(path, rss([(f"z{n}", "Item", f"http://z.test/{n}", "x")],
+                                  title=f"Feed {n}"), content_type="application/rss+xml")
+        urls.append(http_server.url(path))
+    code, out, err = run("add", *urls)
+    assert code == 0, err
+    for n in range(5):
+        http_server.add(f"/down{n}.xml", "gone", status=404)
+    code, out, err = run("refresh")
+    assert code == 1  # every feed failed
+    summary, *rest = out.strip().splitlines()
+    assert summary.startswith("0 new stories from 5 sources, 5 failed (")
+    assert summary.endswith("; and 2 more).")
+    assert summary.count("HTTP 404 Not Found") == 3
+    assert sorted(rest) == [f"  Feed {n}: HTTP 404 Not Found" for n in range(5)]
+    # A single failure is named in the summary alone.
+    http_server.add("/down0.xml", rss([("z0", "Item", "http://z.test/0", "x")], title="Feed 0"),
+                    content_type="application/rss+xml")
+    code, out, err = run("refresh", "--quiet")
+    assert out.strip().splitlines()[0].endswith("; and 1 more).")
+    assert len(out.strip().splitlines()) == 5
+
+
 def test_read_fetches_full_text_once_then_offline(run, http_server):
     http_server.add("/feed.xml", rss([("c1", "Summary only", http_server.url("/c1"),
                                        "Just a teaser.")]), content_type="application/rss+xml")

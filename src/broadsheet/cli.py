@@ -310,7 +310,17 @@ def cmd_add(args: argparse.Namespace) -> int:
             "Adding", lambda update: services.add(args.urls, args.tag, update)
         )
     print(report.summary())
+    _list_failures([(o.url, o.message) for o in report.failed])
     return EXIT_ERROR if report.failed else EXIT_OK
+
+
+def _list_failures(failures: list[tuple[str, str]]) -> None:
+    """Every failure on a line of its own, when the summary named only some."""
+    from broadsheet.services import NAMED_FAILURES
+
+    if len(failures) > NAMED_FAILURES:
+        for what, why in failures:
+            print(f"  {what}: {why}")
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
@@ -320,6 +330,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         )
     if not args.quiet or report.failed:
         print(report.summary())
+        _list_failures(report.failed)
     return EXIT_ERROR if report.failed and len(report.failed) == report.sources else EXIT_OK
 
 

@@ -89,7 +89,7 @@ class AddReport:
         if saved:
             parts.append(f"saved {_plural(len(saved), 'article')}")
         if self.failed:
-            reasons = "; ".join(f"{o.url}: {o.message}" for o in self.failed)
+            reasons = _named([(o.url, o.message) for o in self.failed])
             parts.append(f"{_plural(len(self.failed), 'failure')} ({reasons})")
         text = ", ".join(parts) or "nothing added"
         return text[0].upper() + text[1:] + "."
@@ -108,9 +108,20 @@ class RefreshReport:
             f"from {_plural(self.sources, 'source')}"
         )
         if self.failed:
-            reasons = "; ".join(f"{title}: {reason}" for title, reason in self.failed)
-            text += f", {len(self.failed)} failed ({reasons})"
+            text += f", {len(self.failed)} failed ({_named(self.failed)})"
         return text + "."
+
+
+# A summary names this many failures; the rest are counted ("and 9 more").
+NAMED_FAILURES = 3
+
+
+def _named(failures: list[tuple[str, str]]) -> str:
+    """The first few failures as "what: why", the others counted, so that a
+    summary stays one readable line when every feed failed."""
+    named = "; ".join(f"{what}: {why}" for what, why in failures[:NAMED_FAILURES])
+    more = len(failures) - NAMED_FAILURES
+    return named + (f"; and {more} more" if more > 0 else "")
 
 
 # A refresh of at least this many feeds parses in a worker process: parsing
