@@ -10,6 +10,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -259,15 +260,23 @@ def _progress_bar(label: str) -> tuple[Callable[[int, int, str], None] | None, A
 
     from broadsheet.sanitize import clean_line
 
+    # Drawn when told (at most ten times a second), not by a thread of its
+    # own: a refresh of many feeds forks, and only a process without other
+    # threads may fork safely.
     bar = Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[current]}", markup=False),
-        console=Console(stderr=True), transient=True,
+        console=Console(stderr=True), transient=True, auto_refresh=False,
     )
     task = bar.add_task(label, total=None, current="")
+    drawn = [0.0]
 
     def update(done: int, total: int, current: str) -> None:
         bar.update(task, completed=done, total=total, current=clean_line(current, 60))
+        now = time.monotonic()
+        if now - drawn[0] >= 0.1 or done == total:
+            drawn[0] = now
+            bar.refresh()
 
     return update, bar
 
