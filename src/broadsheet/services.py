@@ -436,7 +436,7 @@ def _fetch_share(feeds: list[FeedState], options: dict[str, Any], sender: Any) -
                 except FetchError as error:
                     outcome = ("error", error_line(error), error.status)
                 except Exception as error:  # noqa: BLE001 - one bad feed never stops the others
-                    outcome = ("error", error_line(error), None)
+                    outcome = ("error", _unexpected(error), None)
                 sender.send((feed.id, outcome))
 
             await asyncio.gather(*(one(feed) for feed in feeds))
@@ -479,6 +479,11 @@ class _Writer:
             # Its thread has nothing left to do; waiting for it to end leaves
             # the process without other threads (see _FetchShare.start).
             self._executor.shutdown(wait=True)
+
+
+def _unexpected(error: Exception) -> str:
+    """One line for an error nobody foresaw, naming its kind."""
+    return clean_line(f"{type(error).__name__}: {error}", 300)
 
 
 def _plural(count: int, singular: str, plural: str | None = None) -> str:
@@ -1027,7 +1032,7 @@ class Services:
         """(feed, fetch result, (parsed new items, ids of known ones skipped),
         error, HTTP status of the error, fingerprint of the document).  A
         feed in ``share`` is fetched by its process (here if it stopped)."""
-        from broadsheet.net import FeedError, FetchError
+        from broadsheet.net import FetchError
 
         try:
             shared = await share.outcome(feed.id) if share and feed.id in share else None
@@ -1044,16 +1049,21 @@ class Services:
                 return feed, result, None, None, None, None
             if result.unchanged:  # the very body of last time: not even decompressed
                 return feed, result, None, None, None, result.fingerprint
-            parsed = await parsers.parse(
-                result.content, result.final_url, result.content_type,
-                self.library.known_guids(feed.id),
-            )
+            # The parser's modules (lxml …) are loaded by the first feed to parse.
+            from broadsheet.net.feeds import FeedError
+
+            try:
+                parsed = await parsers.parse(
+                    result.content, result.final_url, result.content_type,
+                    self.library.known_guids(feed.id),
+                )
+            except FeedError as error:
+                return feed, None, None, error_line(error), None, None
             return feed, result, parsed, None, None, result.fingerprint
-        except (FetchError, FeedError) as error:
-            status = getattr(error, "status", None)
-            return feed, None, None, error_line(error), status, None
+        except FetchError as error:
+            return feed, None, None, error_line(error), error.status, None
         except Exception as error:  # noqa: BLE001 - one bad feed never stops the others
-            return feed, None, None, clean_line(f"{type(error).__name__}: {error}", 300), None, None
+            return feed, None, None, _unexpected(error), None, None
 
     # -- everything --------------------------------------------------------------
 
