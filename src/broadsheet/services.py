@@ -352,6 +352,10 @@ class _FetchShare:
         ours, theirs = halves
         import multiprocessing
 
+        from broadsheet.net.fetch import preload
+
+        preload()  # once, for both processes
+
         ordered = sorted(feeds, key=lambda feed: (_host_of(feed.url), feed.id))
         share = ordered[1::2]
         receiver, sender = multiprocessing.Pipe(duplex=False)

@@ -86,6 +86,17 @@ class FetchResult:
     unchanged: bool = False
 
 
+def preload() -> None:
+    """Import now what the first request would: httpx builds its connection
+    pool module by module on first use (httpcore, h11, anyio's asyncio
+    backend, certifi), about a tenth of a second.  A process about to fork
+    calls this first, so that its child starts with them loaded too."""
+    import anyio._backends._asyncio  # noqa: F401 - loaded by the pool's locks
+    import httpcore  # noqa: F401
+
+    import broadsheet.net.stream  # noqa: F401
+
+
 def fingerprint(body: bytes) -> str:
     """A short fingerprint of a body (SHA-256: processors hash it in
     hardware, about three times as fast as BLAKE2 here)."""
