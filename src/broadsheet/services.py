@@ -425,6 +425,9 @@ def _fetch_share(feeds: list[FeedState], options: dict[str, Any], sender: Any) -
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     asyncio.events._set_running_loop(None)  # the parent's, copied by the fork
+    null = os.open(os.devnull, os.O_RDWR)
+    for descriptor in (1, 2):  # the parent speaks for both (a warning would land mid-line)
+        os.dup2(null, descriptor)
 
     async def run() -> None:
         from broadsheet.net import Fetcher, FetchError
