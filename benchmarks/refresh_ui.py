@@ -16,6 +16,12 @@ The time runs from writing the key to the arrival of that text (the progress
 bar keeps the terminal busy during a refresh, so "until the output goes quiet"
 would measure the progress bar, not the key).
 
+``?`` and ``escape`` are also shown apart: a lone escape byte reaches a Textual
+app only once its input parser has waited for the rest of a possible escape
+sequence (ESCDELAY, 100 ms), so ``escape`` cannot come in under about 100 ms
+whatever the screens do (an empty Textual app: 103-117 ms); ``?`` shows what
+the screens cost.
+
 1. idle: samples with nothing else going on (the reference, same process);
 2. ``r`` starts the refresh; samples are taken while it runs, until its
    summary notification arrives.
@@ -196,11 +202,15 @@ def main() -> None:
     print(f"{'? / escape -> shown (ms)':<34} {'median':>8} {'p90':>8} {'keys':>6}")
     print(_row("idle (reference)", idle))
     print(_row("during the refresh", during))
+    for name, samples in (("  ? alone, idle", idle[0::2]), ("  ? alone, during", during[0::2]),
+                          ("  escape alone, idle", idle[1::2]), ("  escape alone, during", during[1::2])):
+        print(_row(name, samples))
     print(f"{'j / k -> row repainted (ms)':<34} {'median':>8} {'p90':>8} {'keys':>6}")
     print(_row("idle (reference)", idle_keys))
     print(_row("during the refresh", during_keys))
     print(f"refresh wall time in the TUI: {wall:.1f} s" + ("" if finished else " (did not finish)"))
-    for name, quiet, busy in (("? / escape", idle, during), ("j / k", idle_keys, during_keys)):
+    for name, quiet, busy in (("? / escape", idle, during), ("? alone", idle[0::2], during[0::2]),
+                              ("j / k", idle_keys, during_keys)):
         if busy:
             p90, idle_p90 = _p90(busy), _p90(quiet)
             print(f"{name}: during / idle p90 {p90 / idle_p90:.2f}x; added by the refresh at p90: "

@@ -260,7 +260,12 @@ class BroadsheetApp(AppCommands, App):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return
-        self.push_screen(HelpScreen(self.screen))
+        # One help screen, kept (installed): shown again, it is not built and laid out again.
+        if not self.is_screen_installed("help"):
+            self.install_screen(HelpScreen(), "help")
+        help_screen = self.get_screen("help")
+        help_screen.show_for(self.screen)
+        self.push_screen(help_screen)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
