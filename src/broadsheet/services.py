@@ -419,8 +419,13 @@ class _FetchShare:
 def _fetch_share(feeds: list[FeedState], options: dict[str, Any], sender: Any) -> None:
     """The forked child of :class:`_FetchShare`: its own event loop, signals
     as a fresh process has them (Ctrl-C ends it quietly), nothing printed."""
+    import gc
     import signal
 
+    # Nothing inherited is ever finalised here: a library connection the
+    # parent dropped, collected in the child, would close (and checkpoint)
+    # the parent's file.
+    gc.freeze()
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
