@@ -71,6 +71,7 @@ class ListScreen(Screen):
         self.refreshing = False
         self.sidebar_wanted: bool | None = None  # None: shown when the terminal is wide
         self._suspended = False  # another screen was pushed over this one
+        self._reload_on_resume = True  # ... one that may have changed the stories
         self._started = False  # on_mount has run
         self._status: tuple[Horizontal, Static, ProgressBar] | None = None
         self._count_timer: Timer | None = None
@@ -178,6 +179,9 @@ class ListScreen(Screen):
 
     def on_screen_suspend(self) -> None:
         self._suspended = True
+        # A screen that cannot change the stories (help) leaves the list as it
+        # was: nothing to read again when this screen comes back.
+        self._reload_on_resume = getattr(self.app.screen, "CHANGES_LIBRARY", True)
 
     def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
                 recompose: bool = False) -> Self:
@@ -212,6 +216,8 @@ class ListScreen(Screen):
                 self.call_next(self._first_frame_painted)
             return
         self._suspended = False
+        if not self._reload_on_resume:
+            return
         self.story_list.reload(keep_cursor=True)
         self.recount()
 

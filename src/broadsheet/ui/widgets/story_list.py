@@ -6,12 +6,23 @@ pages are cached and the rest are fetched on demand, so a library of 100 000
 stories opens as fast as one of ten.  A row is a handful of segments in styles
 looked up once (see :class:`~broadsheet.ui.widgets.paged_list.PagedList`), and
 painted rows are kept, so moving the cursor repaints two rows from cache.
+
+While the list is left alone after a move it reads ahead (see
+:class:`~broadsheet.ui.widgets.paged_list.PagedList`): the pages and painted
+rows of the screens after a page down and a page up, of the last screen and of
+the first, one page or a few rows per step, so that those keys find their rows
+ready.  Reading ahead is bounded by the cache (MAX_CACHED_PAGES pages; the
+screens read ahead need at most two pages each) and stops for good, until the
+next reload, once the library no longer holds the stories the list counted
+(a refresh running elsewhere adds stories): a page read then would not fit the
+pages read before, and the reload after the change reads everything again.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from datetime import datetime
+from time import monotonic
 from typing import TYPE_CHECKING, Callable
 
 from rich.cells import cell_len, set_cell_size
@@ -54,6 +65,10 @@ class StoryList(PagedList):
     DEFAULT_CSS = widget_css(__file__)
 
     COMPONENT_PREFIX = "story-list"
+    READ_AHEAD = True
+    SLOW_PAGE = 0.015
+    """Seconds a page may take to read for reading ahead to go on (a key
+    pressed meanwhile waits for the step under way)."""
 
     BINDINGS = [
         Binding("j,down", "cursor_down", "Down", id="list.down"),
@@ -112,7 +127,9 @@ class StoryList(PagedList):
         self._pages: OrderedDict[int, list[Story]] = OrderedDict()
         self._short_page: int | None = None  # a page holding only its first rows (see _page)
         self._count = 0
-        self.fetch_count = 0  # pages fetched from the library so far
+        self.fetch_count = 0  # pages fetched from the library so far (read ahead or not)
+        self.ahead_count = 0  # of which read ahead
+        self._ahead_stopped = False  # the library changed since the count: no reading ahead until a reload
         self.error: str | None = None
 
     # -- data --------------------------------------------------------------
@@ -142,6 +159,7 @@ class StoryList(PagedList):
         current = self.current_story if keep_cursor else None
         self._pages.clear()
         self._short_page = None
+        self._ahead_stopped = False
         self.forget_items()
         try:
             self._count = self.services.count_stories(self.query_text)
@@ -199,6 +217,50 @@ class StoryList(PagedList):
         return rows[offset] if offset < len(rows) else None
 
     item_at = story_at
+
+    def item_ready(self, index: int) -> Story | None:
+        """Story ``index`` if its page is read (nothing is fetched)."""
+        if index < 0 or index >= self._count:
+            return None
+        page, offset = divmod(index, self.page_size)
+        rows = self._pages.get(page)
+        return rows[offset] if rows is not None and offset < len(rows) else None
+
+    def fetch_ahead(self, first: int, last: int) -> bool:
+        """Read the first page rows ``first`` to ``last`` lack, if any (one query),
+        and keep it only if it was read and the library still counts the
+        stories the list did."""
+        if self._ahead_stopped or first > last:
+            return False
+        size = self.page_size
+        for page in range(first // size, last // size + 1):
+            need = min(last, page * size + size - 1) - page * size
+            rows = self._pages.get(page)
+            if rows is not None and (page != self._short_page or need < len(rows)):
+                continue
+            error = self.error
+            began = monotonic()
+            rows = self._page(page, need)
+            self.ahead_count += 1
+            if monotonic() - began > self.SLOW_PAGE:
+                # A costly search: a key pressed during a step would wait that
+                # long.  This page is kept; the keys read the others themselves.
+                self._ahead_stopped = True
+            try:
+                same = self.services.count_stories(self.query_text) == self._count
+            except Exception:  # noqa: BLE001 - cannot tell: keep nothing
+                same = False
+            if not same or not rows:
+                # Changed meanwhile (or failed): forget the page (a key that
+                # goes there reads it for itself, as without reading ahead)
+                # and read nothing more ahead until the list reloads.
+                self._pages.pop(page, None)
+                if self._short_page == page:
+                    self._short_page = None
+                self.error = error
+                self._ahead_stopped = True
+            return True
+        return False
 
     @property
     def current_story(self) -> Story | None:
