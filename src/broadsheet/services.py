@@ -919,18 +919,18 @@ class Services:
         # which parse quickly.  Beside a screen, many feeds are parsed away
         # from it in any case, so that keys are answered at once.
         many = unread if alone else len(feeds)
-        # The second CPU either parses (many feeds never read: a worker
-        # process) or fetches (a forked share of the feeds).  The fork comes
-        # before any thread or process of this refresh is started: it copies
-        # only this thread.
         share: _FetchShare | None = None
-        if alone and unread < PARSE_PROCESSES_FROM:
-            share, options = _FetchShare.start(feeds, options)
         parsers = _Parsers(inline=alone, processes=many >= PARSE_PROCESSES_FROM)
-        if unread >= PARSE_PROCESSES_FROM:
-            parsers.start()  # all of these will be parsed: start the worker now
-        writer = _Writer(self.library.path)
+        writer = _Writer(self.library.path)  # (its thread starts with its first job)
         try:
+            # The second CPU either parses (many feeds never read: a worker
+            # process, started now) or fetches (a forked share of the feeds).
+            # The fork comes before any thread or process of this refresh is
+            # started: it copies only this thread.
+            if unread >= PARSE_PROCESSES_FROM:
+                parsers.start()
+            elif alone:
+                share, options = _FetchShare.start(feeds, options)
             async with Fetcher(**options) as fetcher:
                 pending = {
                     asyncio.ensure_future(self._fetch_feed(fetcher, parsers, feed, share))
