@@ -292,11 +292,6 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _host_of(url: str) -> str:
-    rest = url.split("://", 1)[-1]
-    return rest.split("/", 1)[0].rsplit("@", 1)[-1].lower()
-
-
 class _FetchShare:
     """The feeds a forked process fetches beside this one.
 
@@ -352,11 +347,11 @@ class _FetchShare:
         ours, theirs = halves
         import multiprocessing
 
-        from broadsheet.net.fetch import preload
+        from broadsheet.net.fetch import host_key, preload
 
         preload()  # once, for both processes
 
-        ordered = sorted(feeds, key=lambda feed: (_host_of(feed.url), feed.id))
+        ordered = sorted(feeds, key=lambda feed: (host_key(feed.url), feed.id))
         share = ordered[1::2]
         receiver, sender = multiprocessing.Pipe(duplex=False)
         try:
@@ -435,21 +430,11 @@ def _fetch_share(feeds: list[FeedState], options: dict[str, Any], sender: Any) -
         os.dup2(null, descriptor)
 
     async def run() -> None:
-        from broadsheet.net import Fetcher, FetchError
+        from broadsheet.net import Fetcher
 
         async with Fetcher(**options) as fetcher:
             async def one(feed: FeedState) -> None:
-                try:
-                    result = await fetcher.fetch(
-                        feed.url, etag=feed.etag, last_modified=feed.last_modified,
-                        known=feed.content_hash,
-                    )
-                    outcome: tuple = ("ok", result)
-                except FetchError as error:
-                    outcome = ("error", error_line(error), error.status)
-                except Exception as error:  # noqa: BLE001 - one bad feed never stops the others
-                    outcome = ("error", _unexpected(error), None)
-                sender.send((feed.id, outcome))
+                sender.send((feed.id, await _fetch_outcome(fetcher, feed)))
 
             await asyncio.gather(*(one(feed) for feed in feeds))
 
@@ -496,6 +481,22 @@ class _Writer:
 def _unexpected(error: Exception) -> str:
     """One line for an error nobody foresaw, naming its kind."""
     return clean_line(f"{type(error).__name__}: {error}", 300)
+
+
+async def _fetch_outcome(fetcher: Fetcher, feed: FeedState) -> tuple:
+    """Fetch ``feed`` (conditionally, and knowing last time's body):
+    ``("ok", FetchResult)`` or ``("error", one line, HTTP status or None)``.
+    The same in either process of a shared refresh (see _FetchShare)."""
+    from broadsheet.net import FetchError
+
+    try:
+        return ("ok", await fetcher.fetch(
+            feed.url, etag=feed.etag, last_modified=feed.last_modified, known=feed.content_hash,
+        ))
+    except FetchError as error:
+        return ("error", error_line(error), error.status)
+    except Exception as error:  # noqa: BLE001 - one bad feed never stops the others
+        return ("error", _unexpected(error), None)
 
 
 def _plural(count: int, singular: str, plural: str | None = None) -> str:
@@ -1044,19 +1045,13 @@ class Services:
         """(feed, fetch result, (parsed new items, ids of known ones skipped),
         error, HTTP status of the error, fingerprint of the document).  A
         feed in ``share`` is fetched by its process (here if it stopped)."""
-        from broadsheet.net import FetchError
-
         try:
-            shared = await share.outcome(feed.id) if share and feed.id in share else None
-            if shared is not None and shared[0] == "error":
-                return feed, None, None, shared[1], shared[2], None
-            if shared is not None:
-                result = shared[1]
-            else:
-                result = await fetcher.fetch(
-                    feed.url, etag=feed.etag, last_modified=feed.last_modified,
-                    known=feed.content_hash,
-                )
+            fetched = await share.outcome(feed.id) if share and feed.id in share else None
+            if fetched is None:
+                fetched = await _fetch_outcome(fetcher, feed)
+            if fetched[0] == "error":
+                return feed, None, None, fetched[1], fetched[2], None
+            result = fetched[1]
             if result.not_modified:
                 return feed, result, None, None, None, None
             if result.unchanged:  # the very body of last time: not even decompressed
@@ -1072,8 +1067,6 @@ class Services:
             except FeedError as error:
                 return feed, None, None, error_line(error), None, None
             return feed, result, parsed, None, None, result.fingerprint
-        except FetchError as error:
-            return feed, None, None, error_line(error), error.status, None
         except Exception as error:  # noqa: BLE001 - one bad feed never stops the others
             return feed, None, None, _unexpected(error), None, None
 

@@ -97,6 +97,16 @@ def preload() -> None:
     import broadsheet.net.stream  # noqa: F401
 
 
+def host_key(url: httpx.URL | str) -> str:
+    """The host whose slots a request to ``url`` takes (scheme, host and
+    port); an address that does not parse stands for itself."""
+    try:
+        url = httpx.URL(url) if isinstance(url, str) else url
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return str(url)
+    return f"{url.scheme}://{url.host}:{url.port or ''}".lower()
+
+
 def fingerprint(body: bytes) -> str:
     """A short fingerprint of a body (SHA-256: processors hash it in
     hardware, about three times as fast as BLAKE2 here)."""
@@ -390,8 +400,7 @@ class Fetcher:
             await transport.aclose()
 
     def host_slots(self, url: httpx.URL | str) -> HostSlots:
-        url = httpx.URL(url) if isinstance(url, str) else url
-        key = f"{url.scheme}://{url.host}:{url.port or ''}".lower()
+        key = host_key(url)
         slots = self._hosts.get(key)
         if slots is None:
             slots = self._hosts[key] = HostSlots(self.per_host, self.per_host_most)
