@@ -326,28 +326,31 @@ class PagedList(ScrollView, can_focus=True):
         height = self.ITEM_HEIGHT
         self.refresh_lines(index * height, height)
 
+    def _scroll_for(self, cursor: int, height: int) -> int | None:
+        """The first line to scroll to so that item ``cursor`` shows in a view
+        ``height`` lines high; None when it shows already."""
+        top = int(self.scroll_offset.y)
+        first = cursor * self.ITEM_HEIGHT
+        if first < top:
+            return first
+        if first + self.CURSOR_LINES - 1 >= top + height:
+            return first + self.ITEM_HEIGHT - height
+        return None
+
     def scroll_to_cursor(self) -> None:
         height = self.scrollable_content_region.height or self.size.height
         if height <= 0:
             return
-        top = int(self.scroll_offset.y)
-        first = self.cursor * self.ITEM_HEIGHT
-        last = first + self.CURSOR_LINES - 1
-        if first < top:
-            self.scroll_to(y=first, animate=False, immediate=True)
-        elif last >= top + height:
-            self.scroll_to(y=first + self.ITEM_HEIGHT - height, animate=False, immediate=True)
+        y = self._scroll_for(self.cursor, height)
+        if y is not None:
+            self.scroll_to(y=y, animate=False, immediate=True)
 
     def view_at(self, cursor: int) -> tuple[int, int]:
         """(first line on screen, cursor) once the cursor has moved to item
-        ``cursor`` (:meth:`scroll_to_cursor` scrolls just as far)."""
+        ``cursor``, as :meth:`scroll_to_cursor` would scroll."""
         height = self.scrollable_content_region.height or self.size.height
-        top = int(self.scroll_offset.y)
-        first = cursor * self.ITEM_HEIGHT
-        if first < top:
-            top = first
-        elif first + self.CURSOR_LINES - 1 >= top + height:
-            top = first + self.ITEM_HEIGHT - height
+        y = self._scroll_for(cursor, height)
+        top = int(self.scroll_offset.y) if y is None else y
         return max(0, min(top, int(self.max_scroll_y))), cursor
 
     def views_ahead(self) -> list[tuple[int, int]]:
