@@ -14,6 +14,7 @@ import httpcore
 import pytest
 
 from broadsheet.net.fetch import Fetcher, FetchError
+from broadsheet.net.pool import Pool
 from broadsheet.net.stream import AsyncioBackend
 
 DATA = Path(__file__).parent / "data"
@@ -245,7 +246,8 @@ async def test_https_works_with_a_trusted_certificate(tls_context, monkeypatch):
             result = await fetcher.fetch(f"https://127.0.0.1:{port}/feed.xml")
             assert result.content == b"<rss>secret</rss>"
             pool = fetcher._transport_for(__import__("httpx").URL(f"https://127.0.0.1:{port}/"))
-            assert isinstance(pool._pool._network_backend, AsyncioBackend)
+            assert isinstance(pool._pool, Pool)
+            assert isinstance(pool._pool._backend, AsyncioBackend)
     finally:
         server.close()
 

@@ -87,14 +87,13 @@ class FetchResult:
 
 
 def preload() -> None:
-    """Import now what the first request would: httpx builds its connection
-    pool module by module on first use (httpcore, h11, anyio's asyncio
-    backend, certifi), about a tenth of a second.  A process about to fork
-    calls this first, so that its child starts with them loaded too."""
-    import anyio._backends._asyncio  # noqa: F401 - loaded by the pool's locks
+    """Import now what the first request would: httpx builds its transport
+    module by module on first use (httpcore, h11), a few hundredths of a
+    second.  A process about to fork calls this first, so that its child
+    starts with them loaded too."""
     import httpcore  # noqa: F401
 
-    import broadsheet.net.stream  # noqa: F401
+    import broadsheet.net.pool  # noqa: F401
 
 
 def host_key(url: httpx.URL | str) -> str:
@@ -617,23 +616,22 @@ def _decompress(raw: bytes, encoding: str, limit: int, too_big: str) -> bytes:
 
 def _on_asyncio(transport: httpx.AsyncHTTPTransport, context: ssl.SSLContext,
                 connections: int) -> None:
-    """Give a direct transport a pool whose connections sit straight on
-    asyncio (:mod:`broadsheet.net.stream`): the same pool as httpx's, with
-    the same settings, at about two thirds of the CPU per request.  Proxied
-    transports keep httpx's own.  Should httpx's transport ever hold its
-    pool otherwise, it is left as it is."""
+    """Give a direct transport broadsheet's own pool (:mod:`broadsheet.net.pool`):
+    connections straight on asyncio, kept alive per origin, at about half the
+    CPU per request of httpcore's pool on anyio.  Proxied transports keep
+    httpx's own.  Should httpx's transport ever hold its pool otherwise, it
+    is left as it is."""
     import httpcore
 
-    from broadsheet.net.stream import AsyncioBackend
+    from broadsheet.net.pool import Pool
 
     if type(getattr(transport, "_pool", None)) is not httpcore.AsyncConnectionPool:
         return
-    transport._pool = httpcore.AsyncConnectionPool(
-        ssl_context=context,
+    transport._pool = Pool(
+        context,
         max_connections=connections,
-        max_keepalive_connections=connections,
+        max_idle=connections,
         keepalive_expiry=5.0,  # httpx's own default
-        network_backend=AsyncioBackend(),
     )
 
 

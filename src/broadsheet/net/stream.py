@@ -1,12 +1,12 @@
-"""Connections for httpx's pool straight on asyncio.
+"""Connections straight on asyncio, for the pool under httpx's transport
+(:mod:`broadsheet.net.pool`).
 
-httpx's transport keeps its connections in an httpcore pool, which reaches
-the network through a *network backend*.  The default one goes through
-anyio, whose cancel scopes, task-group checks and stream layers cost about
-as much CPU per request as the HTTP itself: a refresh of 200 feeds spends a
-fifth of its time there.  This backend does the same work with one asyncio
-protocol per connection: bytes in a buffer, a future to wait on, and a timer
-for each timeout.
+httpcore reaches the network through a *network backend*.  The default one
+goes through anyio, whose cancel scopes, task-group checks and stream layers
+cost about as much CPU per request as the HTTP itself: a refresh of 200
+feeds spent a fifth of its time there.  This backend does the same work with
+one asyncio protocol per connection: bytes in a buffer, a future to wait on,
+and a timer for each timeout.
 
 Errors are raised as httpcore's (``ConnectError``, ``ReadTimeout`` …) chained
 to the OS error behind them, as the default backend does, so httpx maps them
@@ -142,7 +142,7 @@ class _Connection(asyncio.Protocol):
 
 
 class AsyncioStream(httpcore.AsyncNetworkStream):
-    """One connection, as httpcore's pool uses it."""
+    """One connection, as httpcore's HTTP/1.1 connection uses it."""
 
     def __init__(self, connection: _Connection) -> None:
         self._connection = connection
