@@ -271,3 +271,27 @@ async def test_https_refuses_a_certificate_for_another_name(tls_context, monkeyp
                 await fetcher.fetch(f"https://localhost:{port}/feed.xml")
     finally:
         server.close()
+
+
+@pytest.mark.parametrize(("host", "literal"), [
+    ("127.0.0.1", True), ("::1", True), ("2001:db8::7", True),
+    ("localhost", False), ("example.com", False), ("127.0.0.1.example", False), ("", False),
+])
+def test_only_names_are_raced_between_their_addresses(host, literal):
+    # An address written out has nothing to race against (see connect_tcp).
+    from broadsheet.net.stream import _literal
+
+    assert _literal(host) is literal
+
+
+async def test_a_name_with_several_addresses_still_connects():
+    # "localhost" may stand for ::1 and 127.0.0.1; the server listens on the
+    # second only, so the first may be refused on the way.
+    async def answer(n, reader, writer):
+        writer.write(ok(b"<rss/>"))
+        await writer.drain()
+        return True
+
+    async with RawServer(answer) as server, Fetcher() as fetcher:
+        result = await fetcher.fetch(f"http://localhost:{server.port}/feed.xml")
+    assert result.content == b"<rss/>"

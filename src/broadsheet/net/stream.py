@@ -16,6 +16,7 @@ to its own and :func:`broadsheet.net.fetch._describe` reads the cause.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import ssl
 from typing import Any, Iterable
 
@@ -34,6 +35,15 @@ def _lost(kind: type[httpcore.NetworkError], message: str,
     error = kind(str(cause) if cause is not None else message)
     error.__cause__ = error.__context__ = cause
     return error
+
+
+def _literal(host: str) -> bool:
+    """Whether ``host`` is an IP address rather than a name."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _expire(waiter: asyncio.Future[None]) -> None:
@@ -207,7 +217,9 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
     """Opens :class:`AsyncioStream` connections (TCP only)."""
 
     # As anyio does: when a name has several addresses, the next is tried
-    # this long after the last one if it has not connected yet.
+    # this long after the last one if it has not connected yet.  (Not for
+    # an address written out: asyncio would race it against nothing, at the
+    # cost of a task or two.)
     happy_eyeballs_delay = 0.25
 
     async def connect_tcp(
@@ -225,7 +237,7 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
                 await loop.create_connection(
                     lambda: connection, host, port,
                     local_addr=(local_address, 0) if local_address else None,
-                    happy_eyeballs_delay=self.happy_eyeballs_delay,
+                    happy_eyeballs_delay=None if _literal(host) else self.happy_eyeballs_delay,
                 )
         except TimeoutError as error:
             raise httpcore.ConnectTimeout("timed out while connecting") from error
