@@ -111,6 +111,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's backlog is 5: more connections at once than that may
+    # lose their SYN and come a second later, after the kernel's retry.
+    request_queue_size = 128
     owner: "HTTPTestServer"
 
     def handle_error(self, request, client_address) -> None:

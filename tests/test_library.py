@@ -511,3 +511,37 @@ def test_apply_updates_stores_several_feeds_at_once(lib):
     assert states[b].etag == '"b2"' and states[b].last_modified.startswith("Mon")
     assert {s.title: s.last_error for s in lib.sources()}["C"] == "HTTP 404 Not Found"
     assert lib.known_guids(a) == {"g0", "g1"} and lib.known_guids(b) == frozenset()
+
+
+def test_host_shares_are_kept_forgotten_and_aged(lib, monkeypatch):
+    assert lib.host_shares() == {}
+    lib.remember_host_shares({"http://a.test:": 1.0, "http://b.test:": 0.5, "http://c.test:": None})
+    assert lib.host_shares() == {"http://a.test:": 1.0, "http://b.test:": 0.5}
+    # A refresh that asked only b (which ended at the start): a stays, b goes.
+    lib.remember_host_shares({"http://b.test:": None})
+    assert lib.host_shares() == {"http://a.test:": 1.0}
+    # Too old: forgotten.
+    import broadsheet.library.store as store_module
+
+    later = datetime.now(timezone.utc) + timedelta(days=Library.HOST_SHARE_DAYS + 1)
+    monkeypatch.setattr(store_module, "utcnow", lambda: later)
+    assert lib.host_shares() == {}
+
+
+@pytest.mark.parametrize("damage", [
+    "not json", "[1, 2]", '{"http://a.test:": "x"}', '{"http://a.test:": [2.0]}',
+    '{"http://a.test:": ["half", 1]}',
+])
+def test_damaged_host_shares_start_every_host_afresh(lib, damage):
+    with lib.transaction() as db:
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('host shares', ?)", (damage,))
+    assert lib.host_shares() == {}
+    lib.remember_host_shares({"http://a.test:": 0.25})  # and a refresh writes it anew
+    assert lib.host_shares() == {"http://a.test:": 0.25}
+
+
+def test_a_host_share_above_one_counts_as_one(lib):
+    with lib.transaction() as db:
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('host shares', ?)",
+                   (f'{{"http://a.test:": [7, {datetime.now(timezone.utc).timestamp()}]}}',))
+    assert lib.host_shares() == {"http://a.test:": 1.0}

@@ -12,7 +12,7 @@ import zlib
 import pytest
 
 from broadsheet import __version__
-from broadsheet.net.fetch import Fetcher, FetchError, FetchResult
+from broadsheet.net.fetch import Fetcher, FetchError, FetchResult, host_key
 
 
 async def fetch(url, **kwargs):
@@ -342,6 +342,39 @@ async def test_a_strained_host_is_given_fewer_slots(http_server):
     assert all(isinstance(o, FetchError) and o.status == 503 for o in outcomes)
     assert gauge.requests == 24
     assert gauge.peak <= 8
+
+
+async def test_a_host_that_coped_with_more_last_time_starts_there(http_server):
+    gauge = _Gauge(delay=0.08)
+    http_server.add_handler("/coped", gauge.handler)
+    async with Fetcher(concurrency=32, per_host=2, per_host_most=8) as fetcher:
+        await asyncio.gather(*(fetcher.fetch(http_server.url("/coped")) for _ in range(30)))
+        shares = fetcher.host_shares()
+    assert shares == {host_key(http_server.url("/")): 1.0}  # it ended at the most
+    # (Answers slow enough now that every request of a wave overlaps.)
+    slower = _Gauge(delay=0.4)
+    http_server.add_handler("/coped-again", slower.handler)
+    async with Fetcher(concurrency=32, per_host=2, per_host_most=8, remembered=shares) as fetcher:
+        # All at once, from the first request: no growing from two.
+        await asyncio.gather(*(fetcher.fetch(http_server.url("/coped-again")) for _ in range(8)))
+    assert slower.peak == 8
+    half = {host_key(http_server.url("/")): 0.5}
+    async with Fetcher(concurrency=32, per_host=2, per_host_most=8, remembered=half) as fetcher:
+        assert fetcher.host_slots(http_server.url("/")).limit == 4
+        assert fetcher.host_slots("http://elsewhere.test/").limit == 2
+
+
+async def test_a_host_that_ended_strained_or_at_the_start_is_not_remembered(http_server):
+    http_server.add_handler("/strained-again", _Gauge(delay=0.02, status=503).handler)
+    http_server.add_handler("/few", _Gauge().handler)
+    shares = {host_key(http_server.url("/")): 1.0}
+    async with Fetcher(concurrency=32, per_host=2, per_host_most=8, remembered=shares) as fetcher:
+        await asyncio.gather(*(fetcher.fetch(http_server.url("/strained-again")) for _ in range(8)),
+                             return_exceptions=True)
+        assert fetcher.host_shares() == {host_key(http_server.url("/")): None}
+    async with Fetcher(concurrency=32, per_host=2, per_host_most=8) as fetcher:
+        await fetcher.fetch(http_server.url("/few"))
+        assert fetcher.host_shares() == {host_key(http_server.url("/")): None}
 
 
 async def test_a_slow_answer_does_not_open_more_slots(http_server, monkeypatch):

@@ -209,6 +209,7 @@ async def test_what_a_stopped_child_did_not_fetch_is_fetched_here(tmp_path, feed
 
 async def test_the_two_processes_keep_to_one_fetchers_limits(tmp_path, feeds, who_fetched):
     services = await subscribed(tmp_path / "lib.sqlite3", feeds)
+    services.library.remember_host_shares(dict.fromkeys(services.library.host_shares()))
     who_fetched.forget()
     feeds.delay = 0.2
     feeds.first_wave, feeds.most_in_flight = None, 0
@@ -218,6 +219,11 @@ async def test_the_two_processes_keep_to_one_fetchers_limits(tmp_path, feeds, wh
     # more while it answers promptly, never more than 32.
     assert feeds.first_wave is not None and 0 < feeds.first_wave <= 8
     assert 8 < feeds.most_in_flight <= 32
+    # It coped: the next refresh starts where this one ended, still within 32.
+    assert list(services.library.host_shares().values()) == [1.0]
+    feeds.first_wave, feeds.most_in_flight = None, 0
+    await services.refresh()
+    assert 16 < feeds.first_wave <= 32 and feeds.most_in_flight <= 32
     services.close()
 
 

@@ -907,8 +907,11 @@ class Services:
         # Many feeds often live on one host (a blog platform, a news site):
         # eight at a time to start with, as many as newsboat opens overall,
         # and more (up to 32) only while that host keeps answering promptly.
+        # A host that coped with more at the end of the last refresh starts
+        # there (a sign of strain halves it, and a host that ends with no
+        # more than eight is forgotten).
         options = {"per_host": 8, "per_host_most": 32, "concurrency": 48,
-                   **self.fetcher_options}
+                   "remembered": self.library.host_shares(), **self.fetcher_options}
         from broadsheet.net import Fetcher
 
         done = 0
@@ -954,11 +957,13 @@ class Services:
                     for task in pending:
                         task.cancel()
                     await asyncio.gather(*pending, return_exceptions=True)
+                    shares = fetcher.host_shares()
         finally:
             if share is not None:
                 share.close()
             parsers.close()
             await writer.close()
+        self.library.remember_host_shares(shares)
         return report
 
     async def refresh_elsewhere(self, progress: Progress | None = None) -> RefreshReport:

@@ -282,6 +282,42 @@ class Library:
         ).fetchall()
         return [FeedState(*row) for row in rows]
 
+    # How long a host's remembered share of requests stays good (servers change).
+    HOST_SHARE_DAYS = 30
+
+    def _stored_host_shares(self) -> dict[str, tuple[float, float]]:
+        """Host key -> (share, when noted as a POSIX time), those still good."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'host shares'").fetchone()
+        cutoff = utcnow().timestamp() - self.HOST_SHARE_DAYS * 86400
+        try:
+            stored = json.loads(row[0]) if row else {}
+            return {key: (min(1.0, float(share)), float(when))
+                    for key, (share, when) in stored.items()
+                    if isinstance(key, str) and float(when) >= cutoff and float(share) > 0}
+        except (ValueError, TypeError, AttributeError):
+            return {}  # damaged: every host starts afresh
+
+    def host_shares(self) -> dict[str, float]:
+        """Host key -> the share of its most requests at once that the host
+        still answered promptly at the end of a refresh, for hosts that
+        earned more than the start (see :meth:`remember_host_shares`)."""
+        return {key: share for key, (share, _) in self._stored_host_shares().items()}
+
+    def remember_host_shares(self, shares: dict[str, float | None]) -> None:
+        """Keep the shares a refresh ended with: a host given None (no more
+        than the start, or showing strain) is forgotten; hosts not asked
+        this time keep theirs until they are too old."""
+        now = utcnow().timestamp()
+        kept = {key: [share, when] for key, (share, when) in self._stored_host_shares().items()}
+        for key, share in shares.items():
+            if share is None:
+                kept.pop(key, None)
+            else:
+                kept[key] = [round(share, 4), now]
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('host shares', ?)",
+                       (json.dumps(kept, separators=(",", ":")),))
+
     def known_guids(self, source_id: int) -> frozenset[str]:
         """The ids of the stories stored for a feed."""
         return frozenset(r[0] for r in self._db.execute(

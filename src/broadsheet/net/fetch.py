@@ -11,7 +11,8 @@
 * sends conditional GET headers when given an ETag / Last-Modified;
 * waits for a slot overall and one for its host (see :class:`HostSlots`:
   a host that keeps answering promptly is given more, up to ``per_host_most``,
-  and one showing strain fewer);
+  and one showing strain fewer; a host that coped with more last time,
+  ``remembered``, starts there);
 * retries once after a 429 or 503 whose ``Retry-After`` fits in the deadline.
 
 Every failure is a :class:`FetchError` whose text is one short, clean line.
@@ -337,6 +338,7 @@ class Fetcher:
         concurrency: int = 16,
         per_host: int = 4,
         per_host_most: int | None = None,
+        remembered: dict[str, float] | None = None,
     ) -> None:
         self.timeout = timeout
         self.deadline = deadline
@@ -345,6 +347,8 @@ class Fetcher:
         self.concurrency = max(1, concurrency)
         self.per_host = max(1, per_host)
         self.per_host_most = max(self.per_host, per_host_most or self.per_host)
+        # host key -> the share of per_host_most it coped with last time
+        self.remembered = dict(remembered or {})
         # (proxy, may speak TLS) -> its pool; None outside "async with"
         self._transports: dict[tuple[str | None, bool], httpx.AsyncHTTPTransport] | None = None
         self._proxies: dict[str, str] = {}
@@ -402,8 +406,21 @@ class Fetcher:
         key = host_key(url)
         slots = self._hosts.get(key)
         if slots is None:
-            slots = self._hosts[key] = HostSlots(self.per_host, self.per_host_most)
+            start = self.per_host
+            share = self.remembered.get(key)
+            if share is not None:
+                start = max(start, min(self.per_host_most, round(share * self.per_host_most)))
+            slots = self._hosts[key] = HostSlots(start, self.per_host_most)
         return slots
+
+    def host_shares(self) -> dict[str, float | None]:
+        """For each host asked this time, the share of ``per_host_most`` it
+        ended with, when that is more than ``per_host`` (None otherwise: it
+        starts as any host next time)."""
+        return {
+            key: slots.limit / self.per_host_most if slots.limit > self.per_host else None
+            for key, slots in self._hosts.items()
+        }
 
     async def fetch(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None,
