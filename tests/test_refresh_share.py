@@ -137,13 +137,36 @@ def stored(services: Services) -> list[tuple[str, str]]:
     return sorted((s.source_title, s.title) for s in services.stories_page("", 0, 10_000))
 
 
-async def test_a_first_refresh_parses_in_a_process_and_does_not_fork(tmp_path, feeds, who_fetched):
+async def test_a_first_refresh_fetches_alone_and_parses_in_a_forked_process(
+        tmp_path, feeds, who_fetched, monkeypatch):
+    from broadsheet.net import feeds as feeds_module
+
+    parsed_by = tmp_path / "parsed.log"
+    parsed_by.touch()
+    real = feeds_module.parse_new_items
+
+    def noted(*args):
+        with open(parsed_by, "a") as out:  # the forked worker inherits this wrapper
+            out.write(f"{os.getpid()} {os.getppid()}\n")
+        return real(*args)
+
+    # (What the worker's job calls: the job itself must be found by name.)
+    monkeypatch.setattr(feeds_module, "parse_new_items", noted)
     services = Services.open(tmp_path / "lib.sqlite3")
     for n in range(feeds.count):
         services.library.add_feed(feeds.url(f"/feed/{n}.xml"), f"Feed {n}", None)
     report = await services.refresh()
     assert report.new_stories == 3 * feeds.count
     assert list(who_fetched()) == [os.getpid()]
+    # Parsed by one process forked from this one (no other thread here), gone now.
+    workers = {tuple(map(int, line.split())) for line in parsed_by.read_text().splitlines()}
+    assert len(workers) == 1
+    (worker, parent), = workers
+    assert worker != os.getpid() and parent == os.getpid()
+    assert len(parsed_by.read_text().splitlines()) == feeds.count
+    with pytest.raises(ChildProcessError):
+        os.waitpid(worker, os.WNOHANG)  # reaped
+    assert len(stored(services)) == 3 * feeds.count
     services.close()
 
 

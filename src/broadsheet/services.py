@@ -188,14 +188,18 @@ class _Parsers:
             from concurrent.futures import ProcessPoolExecutor
 
             try:
-                # "spawn": a fresh interpreter, never a fork of a process
-                # that has threads (the screen's, the writer's).
+                # A fork starts at once, with everything imported, but only
+                # from a process with no other thread (the command line,
+                # the reader's refresh process, before the writer's thread
+                # starts); otherwise (the screen's threads) a fresh
+                # interpreter, "spawn".
                 from broadsheet.net.feeds import quiet_worker
 
+                fork = _may_fork()
                 self._pool = ProcessPoolExecutor(
                     min(PARSE_PROCESSES, os.cpu_count() or 1),
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=quiet_worker,
+                    mp_context=multiprocessing.get_context("fork" if fork else "spawn"),
+                    initializer=_forked_child if fork else quiet_worker,
                 )
             except (OSError, ValueError, ImportError, NotImplementedError):
                 self._want_processes = False
@@ -335,11 +339,7 @@ class _FetchShare:
         """Fork a child for every other feed (in order of host, so that each
         host's feeds are shared out too); the share (or None) and the
         fetcher options left for this process."""
-        import sys
-        import threading
-
-        if (len(feeds) < SHARE_FROM or not sys.platform.startswith("linux")
-                or threading.active_count() > 1 or _cpus() < 2):
+        if len(feeds) < SHARE_FROM or _cpus() < 2 or not _may_fork():
             return None, options
         halves = cls.split(options)
         if halves is None:
@@ -411,15 +411,25 @@ class _FetchShare:
             pass
 
 
-def _fetch_share(feeds: list[FeedState], options: dict[str, Any], sender: Any) -> None:
-    """The forked child of :class:`_FetchShare`: its own event loop, signals
-    as a fresh process has them (Ctrl-C ends it quietly), nothing printed."""
+def _may_fork() -> bool:
+    """Whether this process may fork a helper: on Linux, with no other
+    thread (a fork copies only the calling thread; a lock another one held
+    would stay locked in the child)."""
+    import sys
+    import threading
+
+    return sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+def _forked_child() -> None:
+    """The start of a forked helper (the fetching share, a parsing worker):
+    signals as a fresh process has them (Ctrl-C ends it quietly), nothing
+    printed, and nothing inherited ever finalised."""
     import gc
     import signal
 
-    # Nothing inherited is ever finalised here: a library connection the
-    # parent dropped, collected in the child, would close (and checkpoint)
-    # the parent's file.
+    # A library connection the parent dropped, collected in the child,
+    # would close (and checkpoint) the parent's file.
     gc.freeze()
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
@@ -428,6 +438,11 @@ def _fetch_share(feeds: list[FeedState], options: dict[str, Any], sender: Any) -
     null = os.open(os.devnull, os.O_RDWR)
     for descriptor in (1, 2):  # the parent speaks for both (a warning would land mid-line)
         os.dup2(null, descriptor)
+
+
+def _fetch_share(feeds: list[FeedState], options: dict[str, Any], sender: Any) -> None:
+    """The forked child of :class:`_FetchShare`: its own event loop."""
+    _forked_child()
 
     async def run() -> None:
         from broadsheet.net import Fetcher
