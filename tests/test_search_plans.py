@@ -157,6 +157,11 @@ CASES = {
     "po is:starred": lambda r: r.word("po") and r.starred,
     "old is:unread": lambda r: r.word("old") and not r.read,
     '"harbour wall" is:unread': lambda r: r.phrase("harbour wall") and not r.read,
+    '"harbour wall" -tag:zbig': lambda r: r.phrase("harbour wall") and "zbig" not in r.tags,
+    '"harbour wall" alpha -po': lambda r: (r.phrase("harbour wall") and r.word("alpha")
+                                           and not r.word("po")),
+    'source:one "harbour wall"': lambda r: r.source == "One" and r.phrase("harbour wall"),
+    '"harbour wall" -has:highlights': lambda r: r.phrase("harbour wall") and r.highlights == 0,
     "-po is:unread": lambda r: not r.word("po") and not r.read,
     "is:starred is:unread alpha": lambda r: r.starred and not r.read and r.word("alpha"),
     "tag:zbig": lambda r: "zbig" in r.tags,
@@ -179,7 +184,8 @@ CASES = {
 
 # How pages are found: as the library chooses, or each way forced.
 PLANS = ["chosen", "small window", "no window", "rows merged", "rows looked up",
-         "without the search indexes"]
+         "without the search indexes", "phrases counted in halves",
+         "phrases counted in halves, rows merged"]
 
 
 @pytest.fixture(params=PLANS)
@@ -194,7 +200,9 @@ def library(request, built, monkeypatch, tmp_path):
             db.execute("DROP INDEX stories_time_state")
             db.execute("DROP INDEX stories_id_state")
         bare.close()
-    if plan == "rows merged":
+    if plan.startswith("phrases counted in halves"):
+        monkeypatch.setattr(Library, "SPLIT_PHRASES_FROM", 0)
+    if plan.endswith("rows merged"):
         monkeypatch.setattr(Library, "DENSE_SHARE", -1.0)
     elif plan == "rows looked up":
         monkeypatch.setattr(Library, "DENSE_SHARE", 2.0)

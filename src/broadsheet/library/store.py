@@ -207,6 +207,9 @@ class Library:
         )
 
     def close(self) -> None:
+        if self._helper_db is not None:
+            self._helper_db.close()
+            self._helper_db = None
         self._db.close()
 
     @contextmanager
@@ -919,8 +922,12 @@ class Library:
             "WHERE id BETWEEN ? AND ?", bounds).fetchone()[0]
         return found / present if present else 0.0
 
-    def _count_sql(self, query: Query) -> tuple[str, list[Any]]:
-        terms = self._terms(query)
+    def _count_sql(self, query: Query, bounds: tuple[int, int] | None = None,
+                   ) -> tuple[str, list[Any]]:
+        """The count of ``query``'s stories as one statement; with ``bounds``
+        (low, high), of those whose ids are in that range, for a query that
+        names a set (a word, a tag …)."""
+        terms = self._terms(query, bounds)
         keep = [(sql, p) for kind, sql, p in terms if kind == "in"]
         if not keep:
             where, params = self._where(query)
@@ -932,13 +939,13 @@ class Library:
             # Most stories are in the sets (a short prefix, a big tag): the
             # row filters become one more merged set, a pass over the narrow
             # index, instead of a lookup for every member.
-            sql, params = self._merged([*keep, self._rows_set(rows)], leave)
+            sql, params = self._merged([*keep, self._rows_set(rows, bounds)], leave)
             return f"SELECT COUNT(*) FROM ({sql})", params
         # Tags and highlights belong to stories that exist (foreign keys);
         # full-text rows should too, and are checked.
         only_words = not (query.tags or query.has_notes or query.has_highlights)
         if rows or (only_words and self._stray_search_rows()):
-            where, params = self._where(query)
+            where, params = self._where(query, bounds)
             return f"SELECT COUNT(*) FROM stories s{by_id}{where}", params
         # Nothing but sets: count the merged set itself (words alone: the
         # full-text index counts its matches without any story row).
@@ -962,10 +969,67 @@ class Library:
         cached = self._counts.get(key)
         if cached is not None and cached[0] == version:
             return cached[1]
-        sql, params = self._count_sql(query)
-        count = self._db.execute(sql, params).fetchone()[0]
+        count = self._split_count(query)
+        if count is None:
+            sql, params = self._count_sql(query)
+            count = self._db.execute(sql, params).fetchone()[0]
         self._counts[key] = (version, count)
         return count
+
+    # A count of stories holding a phrase, over at least this many ids, is
+    # split in two ranges of ids counted at once, on two connections (SQLite
+    # runs without the interpreter's lock).  FTS5 reads the positions of
+    # every word of a phrase in every story that has them all: "of the" is
+    # in nearly every story, and counting it takes two fifths less time so.
+    SPLIT_PHRASES_FROM = 20_000
+
+    def _split_count(self, query: Query) -> int | None:
+        """The count of a phrase query in two halves, or None when it is not
+        worth it (or not possible: inside a transaction, whose changes the
+        other connection would not see)."""
+        phrases = query.phrases or any(term.phrase for term in query.in_columns)
+        if not phrases or not query.fts_match() or self._db.in_transaction:
+            return None
+        # (Two subqueries: MIN and MAX together would read every row.)
+        low, high = self._db.execute(
+            "SELECT (SELECT MIN(id) FROM stories), (SELECT MAX(id) FROM stories)").fetchone()
+        if high is None or high - low < self.SPLIT_PHRASES_FROM:
+            return None
+        middle = (low + high) // 2
+        first_sql, first_params = self._count_sql(query, (low, middle))
+        second_sql, second_params = self._count_sql(query, (middle + 1, high))
+        helper = self._helper()
+        outcome: dict[str, Any] = {}
+
+        def count_first() -> None:
+            try:
+                outcome["count"] = helper.execute(first_sql, first_params).fetchone()[0]
+            except BaseException as error:  # noqa: BLE001 - raised below, on this thread
+                outcome["error"] = error
+
+        import threading
+
+        thread = threading.Thread(target=count_first, name="broadsheet-count", daemon=True)
+        thread.start()
+        try:
+            second = self._db.execute(second_sql, second_params).fetchone()[0]
+        finally:
+            thread.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["count"] + second
+
+    _helper_db: sqlite3.Connection | None = None
+
+    def _helper(self) -> sqlite3.Connection:
+        """A second, read-only connection to the file, for another thread."""
+        if self._helper_db is None:
+            uri = self.path.resolve().as_uri() + "?mode=ro"
+            helper = sqlite3.connect(uri, uri=True, isolation_level=None,
+                                     check_same_thread=False)
+            helper.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._helper_db = helper
+        return self._helper_db
 
     def count_stories(self, query: Query | str = "") -> int:
         if isinstance(query, str):
