@@ -514,13 +514,15 @@ def _phrase_library(path, stories: int) -> Library:
 
 
 @pytest.mark.parametrize("stories", [1, 2, 7, 8])
-def test_a_phrase_counted_in_two_halves_counts_every_story_once(tmp_path, monkeypatch, stories):
-    monkeypatch.setattr(Library, "SPLIT_PHRASES_FROM", 0)
+def test_a_count_in_two_halves_counts_every_story_once(tmp_path, monkeypatch, stories):
+    monkeypatch.setattr(Library, "SPLIT_FROM", 0)
     library = _phrase_library(tmp_path / "lib.sqlite3", stories)
     try:
         assert library.count_stories('"harbour wall"') == stories
         assert library.count_stories('"harbour wall" is:unread') == stories
         assert library.count_stories('"wall harbour"') == 0
+        assert library.count_stories("harbour is:unread") == stories  # most stories, and a row
+        assert library.count_stories("harbour is:starred") == 0
         assert library._helper_db is not None or stories == 1  # one story: no halves
     finally:
         library.close()
@@ -528,7 +530,7 @@ def test_a_phrase_counted_in_two_halves_counts_every_story_once(tmp_path, monkey
 
 
 def test_a_phrase_counted_inside_a_transaction_sees_its_changes(tmp_path, monkeypatch):
-    monkeypatch.setattr(Library, "SPLIT_PHRASES_FROM", 0)
+    monkeypatch.setattr(Library, "SPLIT_FROM", 0)
     library = _phrase_library(tmp_path / "lib.sqlite3", 6)
     try:
         with library.transaction() as db:

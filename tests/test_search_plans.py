@@ -184,8 +184,7 @@ CASES = {
 
 # How pages are found: as the library chooses, or each way forced.
 PLANS = ["chosen", "small window", "no window", "rows merged", "rows looked up",
-         "without the search indexes", "phrases counted in halves",
-         "phrases counted in halves, rows merged"]
+         "without the search indexes", "counts in halves", "counts in halves, rows merged"]
 
 
 @pytest.fixture(params=PLANS)
@@ -200,8 +199,8 @@ def library(request, built, monkeypatch, tmp_path):
             db.execute("DROP INDEX stories_time_state")
             db.execute("DROP INDEX stories_id_state")
         bare.close()
-    if plan.startswith("phrases counted in halves"):
-        monkeypatch.setattr(Library, "SPLIT_PHRASES_FROM", 0)
+    if plan.startswith("counts in halves"):
+        monkeypatch.setattr(Library, "SPLIT_FROM", 0)
     if plan.endswith("rows merged"):
         monkeypatch.setattr(Library, "DENSE_SHARE", -1.0)
     elif plan == "rows looked up":

@@ -976,24 +976,33 @@ class Library:
         self._counts[key] = (version, count)
         return count
 
-    # A count of stories holding a phrase, over at least this many ids, is
-    # split in two ranges of ids counted at once, on two connections (SQLite
-    # runs without the interpreter's lock).  FTS5 reads the positions of
-    # every word of a phrase in every story that has them all: "of the" is
-    # in nearly every story, and counting it takes two fifths less time so.
-    SPLIT_PHRASES_FROM = 20_000
+    # A costly count over at least this many ids is split in two ranges of
+    # ids counted at once, on two connections (SQLite runs without the
+    # interpreter's lock): a phrase (FTS5 reads the positions of every word
+    # of it in every story that has them all, and "of the" is in nearly
+    # every story), or words found in more than SPLIT_SHARE of the stories
+    # along with other conditions (each match is then looked at again).  A
+    # word alone is counted from the index at once: never split.
+    SPLIT_FROM = 20_000
+    SPLIT_SHARE = 0.5
 
     def _split_count(self, query: Query) -> int | None:
-        """The count of a phrase query in two halves, or None when it is not
+        """The count of a costly query in two halves, or None when it is not
         worth it (or not possible: inside a transaction, whose changes the
         other connection would not see)."""
-        phrases = query.phrases or any(term.phrase for term in query.in_columns)
-        if not phrases or not query.fts_match() or self._db.in_transaction:
+        if not query.fts_match() or self._db.in_transaction:
             return None
+        phrases = query.phrases or any(term.phrase for term in query.in_columns)
+        if not phrases:
+            alone = not self._has_rows(query) and not (
+                query.tags or query.not_tags or query.has_notes is not None
+                or query.has_highlights is not None)
+            if alone or self._share(query) <= self.SPLIT_SHARE:
+                return None
         # (Two subqueries: MIN and MAX together would read every row.)
         low, high = self._db.execute(
             "SELECT (SELECT MIN(id) FROM stories), (SELECT MAX(id) FROM stories)").fetchone()
-        if high is None or high - low < self.SPLIT_PHRASES_FROM:
+        if high is None or high - low < self.SPLIT_FROM:
             return None
         middle = (low + high) // 2
         first_sql, first_params = self._count_sql(query, (low, middle))
