@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+import broadsheet.library.store as store_module
 from broadsheet.library import Library, LibraryError, parse_query
 from broadsheet.model import PARAGRAPH, Block, Document, FeedItem, Span
 from broadsheet.model import TextPositionSelector, TextQuoteSelector
@@ -516,6 +517,7 @@ def _phrase_library(path, stories: int) -> Library:
 @pytest.mark.parametrize("stories", [1, 2, 7, 8])
 def test_a_count_in_two_halves_counts_every_story_once(tmp_path, monkeypatch, stories):
     monkeypatch.setattr(Library, "SPLIT_FROM", 0)
+    monkeypatch.setattr(store_module, "_cpus", lambda: 2)
     library = _phrase_library(tmp_path / "lib.sqlite3", stories)
     try:
         assert library.count_stories('"harbour wall"') == stories
@@ -529,8 +531,20 @@ def test_a_count_in_two_halves_counts_every_story_once(tmp_path, monkeypatch, st
     assert library._helper_db is None
 
 
+def test_with_one_cpu_a_count_is_not_split(tmp_path, monkeypatch):
+    monkeypatch.setattr(Library, "SPLIT_FROM", 0)
+    monkeypatch.setattr(store_module, "_cpus", lambda: 1)
+    library = _phrase_library(tmp_path / "lib.sqlite3", 8)
+    try:
+        assert library.count_stories('"harbour wall"') == 8
+        assert library._helper_db is None
+    finally:
+        library.close()
+
+
 def test_a_phrase_counted_inside_a_transaction_sees_its_changes(tmp_path, monkeypatch):
     monkeypatch.setattr(Library, "SPLIT_FROM", 0)
+    monkeypatch.setattr(store_module, "_cpus", lambda: 2)
     library = _phrase_library(tmp_path / "lib.sqlite3", 6)
     try:
         with library.transaction() as db:

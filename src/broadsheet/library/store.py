@@ -136,6 +136,14 @@ def _write_problem(error: sqlite3.OperationalError, path: Path) -> str | None:
     return None
 
 
+def _cpus() -> int:
+    """How many CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _row_time(text: str | None) -> datetime | None:
     return parse_iso(text)
 
@@ -977,8 +985,8 @@ class Library:
         return count
 
     # A costly count over at least this many ids is split in two ranges of
-    # ids counted at once, on two connections (SQLite runs without the
-    # interpreter's lock): a phrase (FTS5 reads the positions of every word
+    # ids counted at once, on two connections, when there are two CPUs to
+    # run them (SQLite runs without the interpreter's lock): a phrase (FTS5 reads the positions of every word
     # of it in every story that has them all, and "of the" is in nearly
     # every story), or words found in more than SPLIT_SHARE of the stories
     # along with other conditions (each match is then looked at again).  A
@@ -990,7 +998,7 @@ class Library:
         """The count of a costly query in two halves, or None when it is not
         worth it (or not possible: inside a transaction, whose changes the
         other connection would not see)."""
-        if not query.fts_match() or self._db.in_transaction:
+        if not query.fts_match() or self._db.in_transaction or _cpus() < 2:
             return None
         phrases = query.phrases or any(term.phrase for term in query.in_columns)
         if not phrases:
