@@ -16,10 +16,11 @@ import pytest
 
 import broadsheet.services as services_module
 from broadsheet.net import fetch as fetch_module
+from broadsheet.config import usable_cpus
 from broadsheet.services import Services
 
 pytestmark = pytest.mark.skipif(
-    not hasattr(os, "fork") or services_module._cpus() < 2,
+    not hasattr(os, "fork") or usable_cpus() < 2,
     reason="fetching is shared out only with fork and two CPUs",
 )
 

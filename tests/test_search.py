@@ -517,7 +517,7 @@ def _phrase_library(path, stories: int) -> Library:
 @pytest.mark.parametrize("stories", [1, 2, 7, 8])
 def test_a_count_in_two_halves_counts_every_story_once(tmp_path, monkeypatch, stories):
     monkeypatch.setattr(Library, "SPLIT_FROM", 0)
-    monkeypatch.setattr(store_module, "_cpus", lambda: 2)
+    monkeypatch.setattr(store_module, "usable_cpus", lambda: 2)
     library = _phrase_library(tmp_path / "lib.sqlite3", stories)
     try:
         assert library.count_stories('"harbour wall"') == stories
@@ -533,7 +533,7 @@ def test_a_count_in_two_halves_counts_every_story_once(tmp_path, monkeypatch, st
 
 def test_with_one_cpu_a_count_is_not_split(tmp_path, monkeypatch):
     monkeypatch.setattr(Library, "SPLIT_FROM", 0)
-    monkeypatch.setattr(store_module, "_cpus", lambda: 1)
+    monkeypatch.setattr(store_module, "usable_cpus", lambda: 1)
     library = _phrase_library(tmp_path / "lib.sqlite3", 8)
     try:
         assert library.count_stories('"harbour wall"') == 8
@@ -544,7 +544,7 @@ def test_with_one_cpu_a_count_is_not_split(tmp_path, monkeypatch):
 
 def test_a_phrase_counted_inside_a_transaction_sees_its_changes(tmp_path, monkeypatch):
     monkeypatch.setattr(Library, "SPLIT_FROM", 0)
-    monkeypatch.setattr(store_module, "_cpus", lambda: 2)
+    monkeypatch.setattr(store_module, "usable_cpus", lambda: 2)
     library = _phrase_library(tmp_path / "lib.sqlite3", 6)
     try:
         with library.transaction() as db:

@@ -202,7 +202,7 @@ def library(request, built, monkeypatch, tmp_path):
         bare.close()
     if plan.startswith("counts in halves"):
         monkeypatch.setattr(Library, "SPLIT_FROM", 0)
-        monkeypatch.setattr(store_module, "_cpus", lambda: 2)  # even on a machine with one
+        monkeypatch.setattr(store_module, "usable_cpus", lambda: 2)  # even on a machine with one
     if plan.endswith("rows merged"):
         monkeypatch.setattr(Library, "DENSE_SHARE", -1.0)
     elif plan == "rows looked up":

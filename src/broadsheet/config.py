@@ -12,6 +12,14 @@ LIBRARY_ENV = "BROADSHEET_LIBRARY"
 LIBRARY_FILENAME = "library.sqlite3"
 
 
+def usable_cpus() -> int:
+    """How many CPUs this process may run on (its affinity, where known)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _user_dir(variable: str, home_default: str, kind: str) -> Path:
     """``$variable/broadsheet``; without it, the XDG default below the home
     folder on Linux and the BSDs, and the platform's own folder elsewhere.

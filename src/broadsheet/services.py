@@ -289,13 +289,6 @@ def _refresh_process(path: str, fetcher_options: dict[str, Any], pipe: Any) -> N
 SHARE_FROM = 64
 
 
-def _cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 class _FetchShare:
     """The feeds a forked process fetches beside this one.
 
@@ -339,7 +332,7 @@ class _FetchShare:
         """Fork a child for every other feed (in order of host, so that each
         host's feeds are shared out too); the share (or None) and the
         fetcher options left for this process."""
-        if len(feeds) < SHARE_FROM or _cpus() < 2 or not _may_fork():
+        if len(feeds) < SHARE_FROM or config.usable_cpus() < 2 or not _may_fork():
             return None, options
         halves = cls.split(options)
         if halves is None:

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from broadsheet.config import usable_cpus
 from broadsheet.library.migrations import migrate
 from broadsheet.library.query import Query, parse_query
 from broadsheet.library.schema import APPLICATION_ID, SCHEMA, SCHEMA_VERSION
@@ -134,14 +135,6 @@ def _write_problem(error: sqlite3.OperationalError, path: Path) -> str | None:
     if "disk i/o error" in text:
         return f"Could not write to {path} (disk I/O error); nothing was saved."
     return None
-
-
-def _cpus() -> int:
-    """How many CPUs this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
 
 
 def _row_time(text: str | None) -> datetime | None:
@@ -998,7 +991,7 @@ class Library:
         """The count of a costly query in two halves, or None when it is not
         worth it (or not possible: inside a transaction, whose changes the
         other connection would not see)."""
-        if not query.fts_match() or self._db.in_transaction or _cpus() < 2:
+        if not query.fts_match() or self._db.in_transaction or usable_cpus() < 2:
             return None
         phrases = query.phrases or any(term.phrase for term in query.in_columns)
         if not phrases:
