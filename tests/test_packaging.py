@@ -49,4 +49,4 @@ def test_wheel_carries_themes_and_samples(wheel):
     assert "broadsheet/samples/index.json" in names
     assert any(n.startswith("broadsheet/ui/") and n.endswith(".tcss") for n in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert "broadsheet = broadsheet.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "broadsheet = broadsheet.launch:run" in zipfile.ZipFile(wheel).read(entry_points).decode()

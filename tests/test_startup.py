@@ -61,6 +61,27 @@ def test_the_first_screen_loads_no_network_extraction_or_reader_code(library):
     assert unwanted == []
 
 
+def test_the_reader_resumes_the_collector_once_its_first_screen_is_shown(library):
+    # broadsheet.launch.run pauses it for the start (see broadsheet.settle).
+    code = textwrap.dedent(f"""
+        import asyncio, gc
+        gc.disable()
+        from broadsheet.config import Config
+        from broadsheet.services import Services
+        from broadsheet.ui.app import BroadsheetApp
+        services = Services.open({str(library)!r})
+        app = BroadsheetApp(services, Config())
+        app.settle_memory = True  # as run_app sets it
+        async def main():
+            async with app.run_test(size=(120, 40)) as pilot:
+                await pilot.pause()
+                print(app.screen.story_list.count > 0, gc.isenabled())
+        asyncio.run(main())
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]
+
+
 @pytest.mark.parametrize("argv", [[], ["--library", "x.sqlite3"], ["--library=y/z.sqlite3"]])
 def test_the_reader_arguments_read_without_the_parser_are_the_parsers(argv):
     quick = cli._reader_args(argv)

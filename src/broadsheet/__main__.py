@@ -1,3 +1,3 @@
-from broadsheet.cli import main
+from broadsheet.launch import run
 
-raise SystemExit(main())
+raise SystemExit(run())

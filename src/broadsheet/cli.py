@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from broadsheet import __version__, config
+from broadsheet import __version__, config, settle
 from broadsheet.model import iso
 
 if TYPE_CHECKING:
@@ -207,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args is None:
         args = build_parser().parse_args(argv)
     handler = HANDLERS.get(args.command or "", run_tui)
+    if handler not in _SETTLED_LATER:
+        settle()
     try:
         return handler(args)
     except KeyboardInterrupt:
@@ -283,6 +285,7 @@ def _progress_bar(label: str) -> tuple[Callable[[int, int, str], None] | None, A
 
 def _run_with_progress(label: str, make: Callable[[Any], Any], quiet: bool = False) -> Any:
     update, bar = (None, None) if quiet else _progress_bar(label)
+    settle()  # the start is over (see broadsheet.launch)
     if bar is None:
         return asyncio.run(make(update))
     with bar:
@@ -554,6 +557,11 @@ def cmd_keys(args: argparse.Namespace) -> int:
               f"{entry.description} ({where})")
     return EXIT_OK
 
+
+# Commands that resume the garbage collector themselves, once started (see
+# broadsheet.launch): the network ones when their event loop starts, the reader
+# once its first screen is shown.
+_SETTLED_LATER = {run_tui, cmd_add, cmd_refresh}
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "add": cmd_add,

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from broadsheet import config as bs_config
+from broadsheet import settle
 from broadsheet.model import utcnow
 from broadsheet.sanitize import clean_line
 from broadsheet.ui.commands import AppCommands
@@ -409,4 +410,5 @@ def run_app(services: "Services") -> None:
     try:
         app.run()
     finally:
+        settle()  # (should the first screen never have been shown)
         app.save_parsed_styles()

@@ -19,6 +19,7 @@ from textual.widget import Widget
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from broadsheet import settle
 from broadsheet.sanitize import clean_line, error_line
 from broadsheet.ui.widgets.key_bar import KeyBar
 from broadsheet.ui.widgets.story_list import StoryList
@@ -153,8 +154,10 @@ class ListScreen(Screen):
         if getattr(self.app, "settle_memory", False):
             # The widgets of this screen live as long as the app: once it is
             # shown, keep the garbage collector from scanning them while keys
-            # are handled (a full collection costs tens of milliseconds).
+            # are handled (a full collection costs tens of milliseconds); and
+            # the start is over: collection resumes (see broadsheet.launch).
             gc.freeze()
+            settle()
 
     def post_message(self, message: Message) -> bool:
         if isinstance(message, events.ScreenResume) and not self._started and message.refresh_styles:
