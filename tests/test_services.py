@@ -352,3 +352,18 @@ async def test_cancelling_refresh_elsewhere_stops_it_and_its_parsing_process(ser
         assert services.count_stories() == 100  # what was stored stays
     finally:
         release.set()
+
+
+async def test_a_refresh_whose_host_memory_cannot_be_written_still_reports(services, http_server,
+                                                                         monkeypatch):
+    from broadsheet.library import Library, LibraryError
+
+    url = http_server.add("/h.xml", _rss_feed("h", range(3)), "application/rss+xml")
+    services.library.add_feed(url, "h")
+
+    def cannot(self, shares):
+        raise LibraryError("The disk holding the library is full.")
+
+    monkeypatch.setattr(Library, "remember_host_shares", cannot)
+    report = await services.refresh()
+    assert report.new_stories == 3 and not report.failed

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import json
 import os
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -971,7 +972,10 @@ class Services:
                 share.close()
             parsers.close()
             await writer.close()
-        self.library.remember_host_shares(shares)
+        # Only a hint for the next refresh: a library that cannot take it
+        # (read-only, full, locked) loses nothing else.
+        with contextlib.suppress(LibraryError, sqlite3.Error):
+            self.library.remember_host_shares(shares)
         return report
 
     async def refresh_elsewhere(self, progress: Progress | None = None) -> RefreshReport:
