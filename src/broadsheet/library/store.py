@@ -979,11 +979,12 @@ class Library:
 
     # A costly count over at least this many ids is split in two ranges of
     # ids counted at once, on two connections, when there are two CPUs to
-    # run them (SQLite runs without the interpreter's lock): a phrase (FTS5 reads the positions of every word
-    # of it in every story that has them all, and "of the" is in nearly
-    # every story), or words found in more than SPLIT_SHARE of the stories
-    # along with other conditions (each match is then looked at again).  A
-    # word alone is counted from the index at once: never split.
+    # run them (SQLite runs without the interpreter's lock).  Costly: a
+    # phrase (FTS5 reads the positions of every word of it in every story
+    # that has them all, and "of the" is in nearly every story), or words
+    # found in more than SPLIT_SHARE of the stories along with other
+    # conditions (each match is then looked at again).  Words alone are
+    # counted from the index at once: never split.
     SPLIT_FROM = 20_000
     SPLIT_SHARE = 0.5
 
@@ -991,7 +992,13 @@ class Library:
         """The count of a costly query in two halves, or None when it is not
         worth it (or not possible: inside a transaction, whose changes the
         other connection would not see)."""
+        # (A positive full-text term: the halves are sets of ids, see _count_sql.)
         if not query.fts_match() or self._db.in_transaction or usable_cpus() < 2:
+            return None
+        # (Two subqueries: MIN and MAX together would read every row.)
+        low, high = self._db.execute(
+            "SELECT (SELECT MIN(id) FROM stories), (SELECT MAX(id) FROM stories)").fetchone()
+        if high is None or high - low < self.SPLIT_FROM:
             return None
         phrases = query.phrases or any(term.phrase for term in query.in_columns)
         if not phrases:
@@ -1000,11 +1007,6 @@ class Library:
                 or query.has_highlights is not None)
             if alone or self._share(query) <= self.SPLIT_SHARE:
                 return None
-        # (Two subqueries: MIN and MAX together would read every row.)
-        low, high = self._db.execute(
-            "SELECT (SELECT MIN(id) FROM stories), (SELECT MAX(id) FROM stories)").fetchone()
-        if high is None or high - low < self.SPLIT_FROM:
-            return None
         middle = (low + high) // 2
         first_sql, first_params = self._count_sql(query, (low, middle))
         second_sql, second_params = self._count_sql(query, (middle + 1, high))
