@@ -299,3 +299,46 @@ async def test_a_cancelled_refresh_stops_and_reaps_the_child(tmp_path, feeds, mo
     with pytest.raises(ChildProcessError):
         os.waitpid(share.pid, os.WNOHANG)
     services.close()
+
+
+def _drain(messages, until_ended=True, tries=1000):
+    received = []
+    for _ in range(tries):
+        received += messages.receive()
+        if messages.ended or not until_ended:
+            break
+        threading.Event().wait(0.005)
+    return received
+
+
+def test_messages_arrive_whole_in_order_small_and_big():
+    messages = services_module._Messages()
+    sent = [(1, ("ok", b"x" * 10)), (2, ("error", "timed out", None)), (3, ("ok", b"y" * 300_000))]
+
+    def write():
+        for message in sent:
+            messages.send(message)  # the big one blocks until read
+        messages.close_writing()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        assert _drain(messages) == sent and messages.ended
+    finally:
+        writer.join()
+        messages.close_reading()
+
+
+def test_a_message_cut_short_waits_for_its_end_and_is_dropped_at_the_pipes_end():
+    import pickle
+
+    messages = services_module._Messages()
+    data = pickle.dumps((7, ("ok", "whole")))
+    frame = len(data).to_bytes(4, "big") + data
+    os.write(messages.writing_end, frame[:6])
+    assert messages.receive() == [] and not messages.ended
+    os.write(messages.writing_end, frame[6:] + frame[:5])  # the first whole, a second begun
+    assert messages.receive() == [(7, ("ok", "whole"))]
+    messages.close_writing()  # the child died in the middle of the second
+    assert messages.receive() == [] and messages.ended
+    messages.close_reading()

@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import uuid as uuidlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -1429,6 +1428,8 @@ class Library:
         note: str = "",
         color: str = "yellow",
     ) -> Annotation:
+        import uuid as uuidlib  # (only here: loading it costs a start 6 ms)
+
         now = iso(utcnow())
         with self.transaction() as db:
             self._require_story(db, story_id)
