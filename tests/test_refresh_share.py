@@ -342,3 +342,14 @@ def test_a_message_cut_short_waits_for_its_end_and_is_dropped_at_the_pipes_end()
     messages.close_writing()  # the child died in the middle of the second
     assert messages.receive() == [] and messages.ended
     messages.close_reading()
+
+
+def test_closing_a_pipe_end_twice_never_closes_another_file(tmp_path):
+    messages = services_module._Messages()
+    messages.close_reading()
+    messages.close_writing()
+    with open(tmp_path / "other", "wb") as other:  # may take a number the pipe had
+        messages.close_reading()
+        messages.close_writing()
+        other.write(b"still open")
+    assert (tmp_path / "other").read_bytes() == b"still open"

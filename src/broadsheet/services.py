@@ -333,12 +333,17 @@ class _Messages:
         return messages
 
     def close_reading(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self.reading_end)
+        # Once only: the number may soon name another file.
+        if self.reading_end >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.reading_end)
+            self.reading_end = -1
 
     def close_writing(self) -> None:
-        with contextlib.suppress(OSError):
-            os.close(self.writing_end)
+        if self.writing_end >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.writing_end)
+            self.writing_end = -1
 
 
 class _FetchShare:
