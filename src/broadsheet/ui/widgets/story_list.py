@@ -183,10 +183,18 @@ class StoryList(PagedList):
         self.cursor = index
         self.refresh()
 
-    def _page(self, page: int, need: int = 0) -> list[Story]:
-        """Page ``page`` of the list, holding at least its first ``need`` + 1 rows."""
+    def _read(self, page: int, need: int) -> list[Story] | None:
+        """Page ``page`` as read already, if it holds its first ``need`` + 1
+        rows (a page read short, before the first frame, may not)."""
         rows = self._pages.get(page)
         if rows is not None and (page != self._short_page or need < len(rows)):
+            return rows
+        return None
+
+    def _page(self, page: int, need: int = 0) -> list[Story]:
+        """Page ``page`` of the list, holding at least its first ``need`` + 1 rows."""
+        rows = self._read(page, need)
+        if rows is not None:
             self._pages.move_to_end(page)
             return rows
         limit = self.page_size
@@ -235,8 +243,7 @@ class StoryList(PagedList):
         size = self.page_size
         for page in range(first // size, last // size + 1):
             need = min(last, page * size + size - 1) - page * size
-            rows = self._pages.get(page)
-            if rows is not None and (page != self._short_page or need < len(rows)):
+            if self._read(page, need) is not None:
                 continue
             error = self.error
             began = monotonic()
