@@ -14,6 +14,7 @@ styles cache would make.
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -125,16 +126,28 @@ async def small_pages(pilot, app, size: int = PAGE) -> StoryList:
     return stories
 
 
+@asynccontextmanager
+async def reader(path, page: int | None = PAGE):
+    """The reader on the library at ``path``, driven by a pilot: (services, app,
+    pilot, its story list), the list in pages of ``page`` stories and read
+    ahead (``None``: the list as the app starts it)."""
+    services = Services.open(path)
+    try:
+        app = make_app(services)
+        async with app.run_test(size=SIZE) as pilot:
+            stories = app.screen.story_list if page is None else await small_pages(pilot, app, page)
+            yield services, app, pilot, stories
+    finally:
+        services.close()
+
+
 def shows(stories: StoryList, index: int, number: int) -> bool:
     return title(number) in stories.row_plain(index)
 
 
 @pytest.mark.parametrize("page", [PAGE, 20])
 async def test_keys_find_their_rows_read_and_painted(big_library, page):
-    services = Services.open(big_library)
-    app = make_app(services)
-    async with app.run_test(size=SIZE) as pilot:
-        stories = await small_pages(pilot, app, page)
+    async with reader(big_library, page) as (services, app, pilot, stories):
         pages = STORIES // page
         assert stories.count == STORIES
         # Only the pages of the screen and of the screens read ahead for are read.
@@ -173,14 +186,10 @@ async def test_keys_find_their_rows_read_and_painted(big_library, page):
         assert all(read.count(n) == 1 for n in range(pages) if n not in ends)
         again = [n for n in read if read.count(n) > 1]
         assert (not again) if pages <= MAX_CACHED_PAGES else (again and set(again) <= ends)
-    services.close()
 
 
 async def test_a_new_query_is_read_ahead_for_itself(big_library):
-    services = Services.open(big_library)
-    app = make_app(services)
-    async with app.run_test(size=SIZE) as pilot:
-        stories = await small_pages(pilot, app)
+    async with reader(big_library) as (services, app, pilot, stories):
         stories.action_page_down()
         # Reading ahead for the old query is due; the query changes first.
         assert stories.reading_ahead
@@ -203,14 +212,10 @@ async def test_a_new_query_is_read_ahead_for_itself(big_library):
         assert {story.id for rows in stories._pages.values() for story in rows} >= {
             story.id for story in services.stories_page("", 0, PAGE)}
         assert shows(stories, 1, STORIES - 2)
-    services.close()
 
 
 async def test_reading_ahead_stops_when_the_library_changes_elsewhere(big_library):
-    services = Services.open(big_library)
-    app = make_app(services)
-    async with app.run_test(size=SIZE) as pilot:
-        stories = await small_pages(pilot, app)
+    async with reader(big_library) as (services, app, pilot, stories):
         # A refresh in another process adds stories: every later page is shifted.
         other = Services.open(big_library)
         add_stories(other, range(STORIES, STORIES + 5), source="Elsewhere")
@@ -238,14 +243,10 @@ async def test_reading_ahead_stops_when_the_library_changes_elsewhere(big_librar
         await pilot.press("G")
         await pilot.pause()
         assert shows(stories, STORIES + 4, 0)
-    services.close()
 
 
 async def test_nothing_is_read_ahead_under_another_screen(big_library):
-    services = Services.open(big_library)
-    app = make_app(services)
-    async with app.run_test(size=SIZE) as pilot:
-        stories = await small_pages(pilot, app)
+    async with reader(big_library) as (services, app, pilot, stories):
         stories.action_page_down()
         stories.action_page_down()
         assert stories.reading_ahead
@@ -257,14 +258,10 @@ async def test_nothing_is_read_ahead_under_another_screen(big_library):
         await read_ahead(pilot, stories)  # the list reloads as its screen comes back
         assert stories.fetch_count > fetched
         assert pages_of_views(stories) <= set(stories._pages)
-    services.close()
 
 
 async def test_the_first_screen_reads_only_itself(big_library):
-    services = Services.open(big_library)
-    app = make_app(services)
-    async with app.run_test(size=SIZE) as pilot:
-        stories = app.screen.story_list
+    async with reader(big_library, page=None) as (services, app, pilot, stories):
         await pilot.pause()
         assert stories.reading_ahead and stories.ahead_count == 0
         assert stories.fetch_count == 1 and len(stories._pages[0]) < stories.page_size
@@ -275,15 +272,11 @@ async def test_the_first_screen_reads_only_itself(big_library):
         await pilot.press("pagedown")
         await read_ahead(pilot, stories)
         assert stories.ahead_count == 2 and len(stories._pages[0]) == stories.page_size
-    services.close()
 
 
 @pytest.mark.parametrize("padding", [None, (0, 1)])
 async def test_lines_are_those_of_textuals_styles_cache(big_library, padding):
-    services = Services.open(big_library)
-    app = make_app(services)
-    async with app.run_test(size=SIZE) as pilot:
-        stories = await small_pages(pilot, app)
+    async with reader(big_library) as (services, app, pilot, stories):
         if padding is not None:
             stories.styles.padding = padding
             await pilot.pause()
@@ -301,14 +294,10 @@ async def test_lines_are_those_of_textuals_styles_cache(big_library, padding):
             part = crop.crop_size((20, 5)).translate((3, 2))
             assert [list(s) for s in stories.render_lines(part)] == [
                 list(s) for s in Widget.render_lines(stories, part)]
-    services.close()
 
 
 async def test_the_scrollbar_lines_are_textuals(big_library):
-    services = Services.open(big_library)
-    app = make_app(services)
-    async with app.run_test(size=SIZE) as pilot:
-        stories = await small_pages(pilot, app)
+    async with reader(big_library) as (services, app, pilot, stories):
         bar = stories.vertical_scrollbar
         assert isinstance(bar, ReusingScrollBar) and bar.display and bar.size.height > 10
 
@@ -330,14 +319,10 @@ async def test_the_scrollbar_lines_are_textuals(big_library):
             assert [list(s) for s in bar.render_lines(part)] == textuals()[2:7]
         assert len(seen) >= 4  # the thumb at the top, further down, at the end; hovered
         assert len(bar._lines) < 40  # a handful of lines, kept
-    services.close()
 
 
 async def test_a_page_that_cannot_be_read_ahead_stops_reading_ahead(big_library, monkeypatch):
-    services = Services.open(big_library)
-    app = make_app(services)
-    async with app.run_test(size=SIZE) as pilot:
-        stories = await small_pages(pilot, app)
+    async with reader(big_library) as (services, app, pilot, stories):
         before, held = stories.ahead_count, set(stories._pages)
 
         def broken(query, offset, limit):
@@ -358,14 +343,10 @@ async def test_a_page_that_cannot_be_read_ahead_stops_reading_ahead(big_library,
         await read_ahead(pilot, stories)
         assert stories.ahead_count > before + 1
         assert pages_of_views(stories) <= set(stories._pages)
-    services.close()
 
 
 async def test_a_slow_page_stops_reading_ahead_but_is_kept(big_library, monkeypatch):
-    services = Services.open(big_library)
-    app = make_app(services)
-    async with app.run_test(size=SIZE) as pilot:
-        stories = await small_pages(pilot, app)
+    async with reader(big_library) as (services, app, pilot, stories):
         before = stories.ahead_count
         # Every page now counts as slow (a costly search): one page is read
         # ahead and kept, then the keys read for themselves.
@@ -382,4 +363,3 @@ async def test_a_slow_page_stops_reading_ahead_but_is_kept(big_library, monkeypa
         stories.reload(keep_cursor=True)
         await read_ahead(pilot, stories)
         assert stories.ahead_count == before + 2
-    services.close()
