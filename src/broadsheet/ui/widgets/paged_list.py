@@ -410,8 +410,8 @@ class PagedList(ScrollView, can_focus=True):
         if not self.READ_AHEAD:
             return
         self._moved_at = monotonic()
-        if self._ahead_started and self._ahead_timer is None:
-            self._ahead_timer = self.set_timer(self.READ_AHEAD_DELAY, self._ahead_due)
+        if self._ahead_started:
+            self._ahead_in(self.READ_AHEAD_DELAY)
 
     @property
     def reading_ahead(self) -> bool:
@@ -424,11 +424,16 @@ class PagedList(ScrollView, can_focus=True):
         if self._ahead_timer is None:
             self._ahead_due()
 
+    def _ahead_in(self, seconds: float) -> None:
+        """The next step of reading ahead in ``seconds``, unless one is due already."""
+        if self._ahead_timer is None:
+            self._ahead_timer = self.set_timer(seconds, self._ahead_due)
+
     def _ahead_due(self) -> None:
         self._ahead_timer = None
         wait = self._moved_at + self.READ_AHEAD_DELAY - monotonic()
         if wait > 0.001:
-            self._ahead_timer = self.set_timer(wait, self._ahead_due)
+            self._ahead_in(wait)
         else:
             # Once the screen has nothing left to paint: no frame waits for it.
             # (Under another screen that is when this one is back.)
@@ -439,8 +444,7 @@ class PagedList(ScrollView, can_focus=True):
         self._ahead_queued -= 1
         if monotonic() - self._moved_at < self.READ_AHEAD_DELAY:
             # Moved meanwhile: that move's quiet time counts from now.
-            if self._ahead_timer is None:
-                self._ahead_timer = self.set_timer(self.READ_AHEAD_DELAY, self._ahead_due)
+            self._ahead_in(self.READ_AHEAD_DELAY)
             return
         if not (self.is_attached and self.size and self.screen.is_current):
             return  # hidden or under another screen: the next move or reload reads ahead
@@ -449,8 +453,7 @@ class PagedList(ScrollView, can_focus=True):
         except Exception:  # noqa: BLE001 - reading ahead is only ever a head start
             worked = False
         if worked:
-            if self._ahead_timer is None:
-                self._ahead_timer = self.set_timer(self.READ_AHEAD_GAP, self._ahead_due)
+            self._ahead_in(self.READ_AHEAD_GAP)
         else:
             collect_while_idle()
 
