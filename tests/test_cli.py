@@ -298,10 +298,26 @@ def test_read_falls_back_to_the_summary_when_the_page_fails(run, http_server):
     assert "Only the teaser survives." in text
     assert err.strip() == ("broadsheet: Could not fetch the full text: "
                            "HTTP 503 Service Unavailable; showing the feed's summary.")
-    # Not stored: once the page is back, reading fetches it.
+    # Kept as the feed's text only: once the page is back, reading fetches it.
     http_server.add("/f1", article_page("Teaser", 4))
     code, text, err = run("read", str(story["id"]))
     assert code == 0 and "harbour commission" in text and err == ""
+
+
+def test_annotate_quotes_the_feeds_summary_when_the_page_fails(run, http_server):
+    http_server.add("/feed.xml", rss([("f1", "Teaser", http_server.url("/f1"),
+                                       "Only the teaser survives the outage.")]),
+                    content_type="application/rss+xml")
+    http_server.add("/f1", "down for maintenance", status=503)
+    run("add", http_server.url("/feed.xml"))
+    (story,) = listed(run)
+    code, out, err = run("annotate", str(story["id"]), "--quote", "teaser survives", "--note", "n")
+    assert code == 0, err
+    assert err.strip() == ("broadsheet: Could not fetch the full text: "
+                           "HTTP 503 Service Unavailable; quoting the feed's summary.")
+    assert out.strip() == f"Highlighted characters 9–24 of story {story['id']} with a note."
+    code, out, err = run("annotate", str(story["id"]), "--quote", "not in the teaser")
+    assert code == 1 and err.strip() == "broadsheet: That quote is not in the story's text."
 
 
 def test_tags_story_notes_and_annotations_on_the_command_line(run, http_server):

@@ -125,6 +125,70 @@ async def test_highlights_follow_the_text_when_a_story_is_extracted_again(servic
     assert moved[gone.id].orphaned  # kept, never dropped
 
 
+async def test_the_feeds_text_is_kept_to_highlight_until_the_page_can_be_fetched(services, http_server):
+    from broadsheet.services import FullTextUnavailable
+
+    teaser = "The harbour commission voted to close the old pier. Repairs start in May."
+    http_server.add("/feed.xml", f"""<?xml version="1.0"?><rss version="2.0"><channel>
+<title>Gazette</title><item><title>Pier to close</title><guid>p1</guid>
+<link>{http_server.url('/p1')}</link><description>{teaser}</description></item>
+<item><title>Gone</title><guid>p2</guid><link>{http_server.url('/p2')}</link>
+<description>Only this, which stays out of the page.</description></item>
+</channel></rss>""", content_type="application/rss+xml")
+    http_server.add("/p1", "down for maintenance", status=503)
+    http_server.add("/p2", "down for maintenance", status=503)
+    await services.add([http_server.url("/feed.xml")])
+    pier, gone = sorted(services.stories_page("", 0, 10), key=lambda s: s.title, reverse=True)
+    with pytest.raises(FullTextUnavailable, match="HTTP 503") as raised:
+        await services.open_document(pier.id)
+    kept = services.cached_document(pier.id)
+    assert raised.value.fallback.partial and kept.partial and kept.plain_text() == teaser
+    kept_note = services.annotate_quote(pier.id, "voted to close the old pier", note="why?")
+    with pytest.raises(FullTextUnavailable):
+        await services.open_document(gone.id)
+    lost = services.annotate_quote(gone.id, "which stays out of the page")
+    # Still down: the page is asked for again, and the kept text stays as it was.
+    asked = http_server.paths().count("/p1")
+    with pytest.raises(FullTextUnavailable) as raised:
+        await services.open_document(pier.id)
+    assert http_server.paths().count("/p1") == asked + 1
+    assert raised.value.fallback.plain_text() == teaser
+    assert [a.id for a in services.annotations(pier.id)] == [kept_note.id]
+    # Back: the article replaces the kept text, and the highlight follows it
+    # (or, for a quote the article lacks, is kept as orphaned).
+    article = "".join(f"<p>Paragraph {n} of the long report on the harbour and its many "
+                      f"piers, berths, cranes and moorings.</p>" for n in range(6))
+    http_server.add("/p1", f"<html><body><article><h1>Pier to close</h1>{article}"
+                           f"<p>{teaser}</p></article></body></html>")
+    http_server.add("/p2", f"<html><body><article><h1>Gone</h1>{article}</article></body></html>")
+    document = await services.open_document(pier.id)
+    assert not document.partial and "Paragraph 5 of the long report" in document.plain_text()
+    assert not services.cached_document(pier.id).partial
+    (moved,) = services.annotations(pier.id)
+    assert not moved.orphaned and moved.note == "why?"
+    text = document.plain_text()
+    assert text[moved.position.start:moved.position.end] == "voted to close the old pier"
+    assert moved.position.start > text.index("Paragraph 5")
+    await services.open_document(gone.id)
+    (orphan,) = services.annotations(gone.id)
+    assert orphan.id == lost.id and orphan.orphaned
+    # Stored for good now: no more requests.
+    asked = len(http_server.paths())
+    assert (await services.open_document(pier.id)).plain_text() == text
+    assert len(http_server.paths()) == asked
+
+
+def test_a_partial_document_keeps_its_mark_through_json():
+    from broadsheet.model import PARAGRAPH, Block, Document, Span
+
+    document = Document(blocks=[Block(PARAGRAPH, (Span("A teaser."),))], title="T", partial=True)
+    assert Document.from_json(json.loads(json.dumps(document.to_json()))).partial is True
+    whole = Document(blocks=document.blocks, title="T")
+    assert "partial" not in whole.to_json()
+    assert Document.from_json(whole.to_json()).partial is False
+    assert Document.from_json({**whole.to_json(), "partial": "yes"}).partial is False
+
+
 async def test_notes_colours_undo_and_the_annotations_view(services):
     services.ensure_welcome()
     first, second = services.stories_page("", 0, 2)

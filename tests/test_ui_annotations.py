@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 
 from textual.color import Color
 from textual.widgets import Input, TextArea
@@ -521,4 +522,72 @@ async def test_hostile_notes_and_tags_are_shown_as_text(library):
         await pilot.click(AnnotationList, offset=(10, 1))
         await pilot.pause()
         assert app.is_running
+    services.close()
+
+
+async def test_the_feeds_summary_can_be_highlighted_while_the_page_is_down(tmp_path, http_server):
+    teaser = ("The harbour commission voted to close the old pier.\n\n"
+              "Repairs start in May, when the ferries move to the north quay.")
+    http_server.add("/feed.xml", f"""<?xml version="1.0"?><rss version="2.0"><channel>
+<title>Gazette</title><item><title>Pier to close</title><guid>p1</guid>
+<link>{http_server.url('/p1')}</link><description>&lt;p&gt;{teaser.replace(chr(10) * 2, '&lt;/p&gt;&lt;p&gt;')}&lt;/p&gt;</description></item>
+</channel></rss>""", content_type="application/rss+xml")
+    http_server.add("/p1", "down for maintenance", status=503)
+    services = Services.open(tmp_path / "lib.sqlite3")
+    await services.add([http_server.url("/feed.xml")])
+    app = make_app(services)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        view = await open_first_story(app, pilot)
+        assert view.document.partial and view.document.plain_text() == teaser
+        assert view.status == ("Could not fetch the full text: HTTP 503 Service Unavailable"
+                               " — showing the feed's summary.")
+        # h highlights the paragraph of the feed's text; no error.
+        await pilot.press("j", "h")
+        await pilot.pause()
+        (made,) = services.annotations(view.story.id)
+        assert made.quote.exact == "Repairs start in May, when the ferries move to the north quay."
+        assert [a.id for a in view.annotations] == [made.id]
+        assert not [n for n in app._notifications if n.severity == "error"]
+        # Opened again while the page is still down: shown at once from the
+        # library, tried again, and the cursor stays where it is put.
+        release = threading.Event()
+
+        def held_then_down(handler) -> None:  # answers once j has been pressed
+            release.wait(10)
+            handler.send_response(503)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+
+        http_server.add_handler("/p1", held_then_down)
+        await pilot.press("q")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        view = app.screen.query_one(ReaderView)
+        assert view.document.partial and view.status == "Fetching full text…"
+        await pilot.press("j")
+        await pilot.pause()
+        assert view.cursor == 1
+        release.set()
+        await settle(app, pilot)
+        assert view.cursor == 1 and view.document.partial
+        assert [a.id for a in view.annotations] == [made.id]
+        assert view.status == ("Could not fetch the full text: HTTP 503 Service Unavailable"
+                               " — showing the feed's summary.")
+        # The page is back: the article replaces the summary, the highlight follows.
+        article = "".join(f"<p>Paragraph {n} of the long report on the harbour, its piers, "
+                          f"berths, cranes and moorings.</p>" for n in range(6))
+        http_server.add("/p1", f"<html><body><article><h1>Pier to close</h1>{article}"
+                               f"<p>{teaser.replace(chr(10) * 2, '</p><p>')}</p></article></body></html>")
+        await pilot.press("q")
+        await pilot.pause()
+        view = await open_first_story(app, pilot)
+        await settle(app, pilot)
+        assert not view.document.partial and "Paragraph 5 of the long report" in view.document.plain_text()
+        (moved,) = view.annotations
+        text = view.document.plain_text()
+        assert moved.id == made.id and not moved.orphaned
+        assert text[moved.position.start:moved.position.end] == made.quote.exact
+        assert view.status == ""
     services.close()

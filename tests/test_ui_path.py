@@ -396,7 +396,8 @@ async def test_hostile_titles_through_add_dialog(tmp_path, http_server, monkeypa
         assert HOSTILE in text
         assert "Summary" in text
         assert "HTTP 404 Not Found — showing the feed's summary." in text
-        assert services.cached_document(view.story.id) is None  # not kept
+        kept = services.cached_document(view.story.id)  # kept, to highlight; tried again next time
+        assert kept.partial and kept.plain_text() == "Summary 0."
         assert app.is_running
     services.close()
 

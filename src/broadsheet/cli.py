@@ -459,9 +459,15 @@ def cmd_annotate(args: argparse.Namespace) -> int:
             services.set_story_note(args.id, args.note)
         print(f"Noted story {args.id}.")
         return EXIT_OK
+    from broadsheet.services import FullTextUnavailable
+
     with _services(args) as services:
         if services.cached_document(args.id) is None:
-            asyncio.run(services.open_document(args.id))
+            try:
+                asyncio.run(services.open_document(args.id))
+            except FullTextUnavailable as error:  # the feed's text is kept: quote from it
+                print(f"broadsheet: {_one_line(error)[:-1]}; quoting the feed's summary.",
+                      file=sys.stderr)
         annotation = services.annotate_quote(args.id, args.quote, args.note or "", args.color)
     print(f"Highlighted characters {annotation.position.start}–{annotation.position.end} "
           f"of story {args.id}" + (" with a note." if annotation.note else "."))

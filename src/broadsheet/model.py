@@ -132,6 +132,10 @@ class Document:
     lead_image: str | None = None
     language: str | None = None
     url: str | None = None
+    # The feed's own text, kept because the article page could not be
+    # fetched: highlights can be made on it, and opening the story tries the
+    # page again (highlights then move onto the article's text).
+    partial: bool = False
 
     def plain_text(self) -> str:
         return BLOCK_SEPARATOR.join(b.text for b in self.blocks)
@@ -168,6 +172,7 @@ class Document:
             "reading_minutes": self.reading_minutes,
             "blocks": [b.to_json() for b in self.blocks],
             "links": list(self.links),
+            **({"partial": True} if self.partial else {}),
         }
 
     @classmethod
@@ -183,6 +188,7 @@ class Document:
             lead_image=data.get("lead_image"),
             language=data.get("language"),
             url=data.get("url"),
+            partial=data.get("partial") is True,
         )
 
 

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from broadsheet import anchoring, config
 from broadsheet.library import FeedState, FeedUpdate, Library, LibraryError
@@ -52,8 +52,8 @@ class ServiceError(Exception):
 
 class FullTextUnavailable(ServiceError):
     """The article page could not be fetched; ``fallback`` is what the feed
-    gave (its summary or short content), not stored, so a later open tries
-    the page again."""
+    gave (its summary or short content), stored as a partial document, so
+    that it can be highlighted and a later open tries the page again."""
 
     def __init__(self, message: str, fallback: Document) -> None:
         super().__init__(message)
@@ -746,12 +746,17 @@ class Services:
 
     async def open_document(self, story_id: int, fetcher: Fetcher | None = None) -> Document:
         """The story's clean text: stored, from the feed's full content, or
-        fetched and extracted now (and stored, so it reads offline later)."""
+        fetched and extracted now (and stored, so it reads offline later).
+
+        When the page cannot be fetched or holds no article, what the feed
+        gave is stored as a partial document (highlights can be made on it)
+        and :class:`FullTextUnavailable` carries it; the next open tries the
+        page again, and highlights follow onto the article's text."""
         from broadsheet.extract import document_from_fragment, extract_document
         from broadsheet.net import FetchError
 
         cached = self.library.document(story_id)
-        if cached is not None:
+        if cached is not None and not cached.partial:
             return cached
         story = self.library.story(story_id)
         summary, content_html = self.library.story_content(story_id)
@@ -764,20 +769,14 @@ class Services:
             try:
                 result = await self._fetch(story.url, fetcher)
             except FetchError as error:
-                fallback = self._feed_document(story, summary, content_html)
-                message = f"Could not fetch the full text: {error}"
-                if not fallback.blocks:
-                    raise ServiceError(message) from None
-                raise FullTextUnavailable(message, fallback) from None
+                self._fall_back(story, summary, content_html, cached,
+                                f"Could not fetch the full text: {error}")
             document = await asyncio.to_thread(
                 extract_document, result.content, result.final_url, result.content_type
             )
             if not document.blocks:
-                fallback = self._feed_document(story, summary, content_html)
-                message = "The page has no readable article text."
-                if not fallback.blocks:
-                    raise ServiceError(message)
-                raise FullTextUnavailable(message, fallback)
+                self._fall_back(story, summary, content_html, cached,
+                                "The page has no readable article text.")
         if document is None:
             document = self._feed_document(story, summary, content_html)
         if not document.title:
@@ -785,6 +784,20 @@ class Services:
         self.library.set_document(story_id, document)
         self._reanchor(story_id, document)
         return document
+
+    def _fall_back(self, story: Story, summary: str, content_html: str,
+                   kept: Document | None, message: str) -> NoReturn:
+        """Raise :class:`FullTextUnavailable` with what the feed gave, stored
+        as the story's partial document (``kept``, when it is stored already),
+        or :class:`ServiceError` when the feed gave nothing either."""
+        fallback = kept or self._feed_document(story, summary, content_html)
+        if not fallback.blocks:
+            raise ServiceError(message) from None
+        if kept is None:
+            fallback.partial = True
+            self.library.set_document(story.id, fallback)
+            self._reanchor(story.id, fallback)
+        raise FullTextUnavailable(message, fallback) from None
 
     def _reanchor(self, story_id: int, document: Document) -> None:
         """Place the story's highlights on its (new) text: by position, by

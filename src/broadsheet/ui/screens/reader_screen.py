@@ -98,7 +98,13 @@ class ReaderScreen(Screen):
         except Exception as error:
             document, annotations = None, []
             self.notify(error_line(error), severity="error", markup=False)
-        if document is not None:
+        if document is not None and document.partial:
+            # The feed's text, kept when the page could not be fetched: shown
+            # (and open to highlights) while the page is tried again.
+            self.view.show(story, document, annotations, status=FETCHING)
+            self._apply_focus()
+            self.run_worker(self._fetch(story.id), group="fetch", exclusive=True, exit_on_error=False)
+        elif document is not None:
             self.view.show(story, document, annotations)
             self._apply_focus()
         else:
@@ -122,11 +128,23 @@ class ReaderScreen(Screen):
             document = await self.services.open_document(story_id)
             annotations = self.services.annotations(story_id)
         except FullTextUnavailable as error:
-            # What the feed gave (its content or summary), shown but not kept.
+            # What the feed gave (its content or summary), kept as a partial
+            # document: highlights can be made on it.
             if self.story.id == story_id:
                 message = error_line(error)
-                self.view.show(self.story, error.fallback, [],
-                               status=f"{message} — showing the feed's summary.")
+                status = f"{message} — showing the feed's summary."
+                shown, kept = self.view.story, self.view.document
+                if shown is not None and shown.id == story_id and kept is not None and kept.partial:
+                    # Shown already, from the library: the cursor stays, and
+                    # the status line says what happened, without a toast.
+                    self.view.set_status(status)
+                    return
+                try:
+                    annotations = self.services.annotations(story_id)
+                except Exception:
+                    annotations = []
+                self.view.show(self.story, error.fallback, annotations, status=status)
+                self._apply_focus()
                 self.notify(message, title="Full text", severity="warning", markup=False)
             return
         except Exception as error:

@@ -89,7 +89,7 @@ class PreviewPane(Vertical):
             document, annotations = None, []
         header = Text(no_wrap=True, overflow="ellipsis")
         header.append(clean_line(story.source_title or "", 60), style="bold")
-        if document is None:
+        if document is None or document.partial:
             header.append("  " + NOT_STORED)
         self.query_one("#preview-header", Static).update(header)
         same = self.story_id == story.id
