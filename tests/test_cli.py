@@ -362,3 +362,52 @@ def test_extract_of_a_page_without_an_article_is_one_line_and_fails(tmp_path, ca
     out, err = capsys.readouterr()
     assert out == ""
     assert err.count("\n") == 1 and "no readable article text" in err
+
+
+def test_sources_and_unsubscribe(run, http_server, tmp_path, capsys):
+    for name in ("harbour", "river"):
+        http_server.add(f"/{name}.xml", rss([(f"{name}{n}", f"{name.title()} story {n}",
+                                               http_server.url(f"/{name}/{n}"), "A summary.")
+                                              for n in range(3)], title=f"{name.title()} News"),
+                        content_type="application/rss+xml")
+        run("add", http_server.url(f"/{name}.xml"))
+    harbour = [s for s in listed(run) if s["source"] == "Harbour News"]
+    run("tag", str(harbour[0]["id"]), "keep")
+    code, out, err = run("sources", "--json")
+    assert code == 0, err
+    rows = {s["title"]: s for s in json.loads(out)}
+    assert {t: (s["stories"], s["unread"], s["polled"], s["state"]) for t, s in rows.items()} == {
+        "Harbour News": (3, 3, True, None), "River News": (3, 3, True, None)}
+    harbour_id, river_id = rows["Harbour News"]["id"], rows["River News"]["id"]
+    code, out, err = run("unsubscribe", str(harbour_id), http_server.url("/river.xml"), "999")
+    assert code == 1
+    assert out.splitlines() == [
+        "Unsubscribed from Harbour News: 2 stories deleted, 1 kept (starred, tagged, "
+        "highlighted or noted).",
+        "Unsubscribed from River News: 3 stories deleted.",
+    ]
+    assert err.strip() == "broadsheet: No source has the id or address 999."
+    assert [s["id"] for s in listed(run)] == [harbour[0]["id"]]
+    code, out, err = run("sources")
+    assert code == 0 and "(unsubscribed)" in out and "River News" not in out
+    assert "     1 story    Harbour News" in out
+    code, out, err = run("unsubscribe", str(harbour_id))
+    assert code == 1 and err.strip() == "broadsheet: Harbour News is unsubscribed from already."
+    # Not polled, not in the OPML export; kept as unsubscribed through the JSON export.
+    asked = len(http_server.paths())
+    code, out, err = run("refresh")
+    assert code == 0 and len(http_server.paths()) == asked
+    code, out, err = run("export", "--format", "opml")
+    assert "harbour.xml" not in out
+    run("export", "--format", "json", "-o", str(tmp_path / "all.json"))
+    other = tmp_path / "other.sqlite3"
+    assert main(["--library", str(other), "import", str(tmp_path / "all.json")]) == 0
+    capsys.readouterr()
+    assert main(["--library", str(other), "sources", "--json"]) == 0
+    copied = json.loads(capsys.readouterr().out)
+    assert [(s["title"], s["stories"], s["state"]) for s in copied] == [
+        ("Harbour News", 1, "unsubscribed")]
+    code, out, err = run("add", http_server.url("/harbour.xml"))
+    assert code == 0 and out.strip() == "Subscribed to 1 feed (2 new stories)."
+    assert {s["title"]: s["polled"] for s in json.loads(run("sources", "--json")[1])} == {
+        "Harbour News": True}

@@ -545,3 +545,56 @@ def test_a_host_share_above_one_counts_as_one(lib):
         db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('host shares', ?)",
                    (f'{{"http://a.test:": [7, {datetime.now(timezone.utc).timestamp()}]}}',))
     assert lib.host_shares() == {"http://a.test:": 1.0}
+
+
+def test_unsubscribing_deletes_untouched_stories_and_keeps_the_rest_unpolled(lib):
+    from broadsheet.library import FeedUpdate
+
+    feed_id, _ = lib.add_feed("http://example.test/feed", "Example")
+    other_id, _ = lib.add_feed("http://example.test/other", "Other")
+    with lib.transaction() as db:  # a folder tag from OPML: every story gets it
+        db.execute("INSERT INTO source_tags VALUES (?, ?)", (feed_id, lib._tag_id(db, "news")))
+    ids = lib.add_items(feed_id, _items("Harbour", "Ferry", "Pier", "Quay", "Tide", "Read one"))
+    others = lib.add_items(other_id, _items("Harbour elsewhere", start=10))
+    starred, tagged, noted, annotated, plain, read = ids
+    lib.set_starred(starred, True)
+    lib.add_tags(tagged, ["keep"])
+    lib.set_story_note(noted, "mine")
+    lib.add_annotation(annotated, TextQuoteSelector("Tide"), TextPositionSelector(0, 4), "why")
+    lib.set_read(read, True)
+    assert lib.unsubscribe(feed_id) == (2, 4)
+    left = {s.id for s in lib.stories("", 0, 100)}
+    assert left == {starred, tagged, noted, annotated, *others}
+    assert lib.count_stories("harbour") == 2  # the deleted ones' search rows went too
+    assert lib._db.execute("SELECT COUNT(*) FROM story_fts").fetchone()[0] == len(left)
+    (source,) = [s for s in lib.sources() if s.id == feed_id]
+    assert (source.state, source.total) == ("unsubscribed", 4)
+    assert [f.id for f in lib.feeds()] == [other_id]  # no longer polled
+    assert lib.export_all()["sources"][0]["unsubscribed"] is True
+    assert "unsubscribed" not in lib.export_all()["sources"][1]
+    # A fetch that was under way when it was unsubscribed stores nothing.
+    late = FeedUpdate(feed_id, items=_items("Late", start=50))
+    also = FeedUpdate(other_id, items=_items("On time", start=60))
+    lib.apply_updates([late, also])
+    assert late.new_ids == [] and len(also.new_ids) == 1
+    assert lib.count_stories("late") == 0
+    # Added again, it is polled again (and counts as new).
+    assert lib.add_feed("http://example.test/feed", "Example") == (feed_id, True)
+    assert lib.add_feed("http://example.test/feed", "Example") == (feed_id, False)
+    assert sorted(f.id for f in lib.feeds()) == [feed_id, other_id]
+    assert [s.state for s in lib.sources() if s.id == feed_id] == [""]
+    # With nothing touched, the feed goes altogether.
+    assert lib.unsubscribe(other_id) == (2, 0)
+    assert other_id not in {s.id for s in lib.sources()}
+    with pytest.raises(LibraryError, match="no source"):
+        lib.unsubscribe(other_id)
+    with pytest.raises(LibraryError, match="Only a feed"):
+        lib.unsubscribe(lib.saved_source_id())
+
+
+def test_a_gone_feed_added_again_is_polled_again(lib):
+    feed_id, _ = lib.add_feed("http://example.test/feed", "Example")
+    lib.record_fetch(feed_id, error="HTTP 410 Gone", status=410)
+    assert lib.feeds() == [] and [s.state for s in lib.sources()] == ["gone"]
+    assert lib.add_feed("http://example.test/feed") == (feed_id, True)
+    assert [f.id for f in lib.feeds()] == [feed_id]

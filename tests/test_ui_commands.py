@@ -135,6 +135,60 @@ async def test_sources_view_shows_counts_last_error_and_filters_the_list(library
     services.close()
 
 
+async def test_unsubscribing_from_the_sources_view(library):
+    from broadsheet.model import FeedItem
+
+    services = Services.open(library)
+    feed_id, _ = services.library.add_feed("http://127.0.0.1:9/feed.xml", "Harbour [/] News")
+    ids = services.library.add_items(feed_id, [
+        FeedItem(guid=f"h{n}", url=f"http://127.0.0.1:9/{n}", title=f"Harbour story {n}",
+                 summary="A summary.") for n in range(3)])
+    services.set_starred(ids[0], True)
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        stories = app.screen.story_list
+        assert stories.count == 8
+        await pilot.press("S")
+        await settle(app, pilot)
+        screen = app.screen
+        table = screen.query_one("#sources-table")
+        harbour = next(i for i, source in enumerate(screen.rows) if source.id == feed_id)
+        table.move_cursor(row=harbour)
+        await pilot.press("D")
+        await settle(app, pilot)
+        assert isinstance(app.screen, Confirm)
+        assert str(app.screen.question) == ("Unsubscribe from Harbour [/] News? Its 3 stories go, "
+                                            "except those you starred, tagged, highlighted or noted.")
+        await pilot.press("n")  # no: nothing changes
+        await settle(app, pilot)
+        assert app.screen is screen and [s.total for s in screen.rows if s.id == feed_id] == [3]
+        await pilot.press("D")
+        await settle(app, pilot)
+        await pilot.press("y")
+        await settle(app, pilot)
+        assert app.screen is screen
+        row = [str(cell) for cell in table.get_row_at(table.cursor_row)]
+        assert row[0] == "Harbour [/] News" and row[2] == "1"
+        assert row[4].startswith("unsubscribed")
+        assert "Unsubscribed from Harbour [/] News: 2 stories deleted, 1 kept." in [
+            str(n.message) for n in app._notifications]
+        await pilot.press("D")  # once is enough
+        await settle(app, pilot)
+        assert not isinstance(app.screen, Confirm)
+        # The Welcome stories are not a feed.
+        table.move_cursor(row=next(i for i, s in enumerate(screen.rows) if s.kind != "feed"))
+        await pilot.press("D")
+        await settle(app, pilot)
+        assert not isinstance(app.screen, Confirm)
+        await pilot.press("q")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ListScreen)
+        assert stories.count == 6  # the list was read again
+        assert services.library.feeds() == []
+    services.close()
+
+
 async def test_import_and_export_from_the_tui(library, tmp_path: Path):
     opml = tmp_path / "subs.opml"
     opml.write_text(OPML, encoding="utf-8")

@@ -173,6 +173,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--format", default=None,
         choices=("opml", "json", "pocket", "instapaper", "omnivore", "wallabag", "readwise"),
     )
+    sources = commands.add_parser(
+        "sources", help="list feeds and other sources with their counts and errors",
+        description="List every source (feeds, saved articles) with its id, unread and total "
+        "stories, the last time it was fetched and its last error.",
+    )
+    sources.add_argument("--json", action="store_true", help="print a JSON array")
+
+    unsubscribe = commands.add_parser(
+        "unsubscribe", help="stop following feeds",
+        description="Stop following feeds, named by their id (see 'broadsheet sources') or "
+        "address. Their stories go, except those you starred, tagged, highlighted or noted: "
+        "they stay, under the feed's name. 'broadsheet add' subscribes again.",
+    )
+    unsubscribe.add_argument("feeds", nargs="+", metavar="ID|URL")
+
     keys = commands.add_parser(
         "keys", help="list every action id with its keys",
         description="List every action of the reader with its id, its keys as currently "
@@ -519,6 +534,56 @@ def cmd_tags(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_sources(args: argparse.Namespace) -> int:
+    from broadsheet.humanize import ago
+
+    with _services(args) as services:
+        sources = services.sources()
+    if args.json:
+        json.dump([{
+            "id": s.id, "kind": s.kind, "title": s.title, "url": s.url, "site_url": s.site_url,
+            "unread": s.unread, "stories": s.total, "last_success": iso(s.last_success),
+            "last_error": s.last_error, "polled": s.kind == "feed" and not s.state,
+            "state": s.state or None,
+        } for s in sources], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for source in sources:
+        when = ago(source.last_success) if source.last_success else "never fetched"
+        if source.kind != "feed":
+            when = source.kind
+        state = {"gone": "  (gone: no longer polled)", "unsubscribed": "  (unsubscribed)"}.get(
+            source.state, "")
+        stories = "story  " if source.total == 1 else "stories"
+        print(f"{source.id:>6} {source.unread:>6} unread {source.total:>6} {stories}  "
+              f"{source.title[:40]:<40}  {when}{state}")
+        if source.url:
+            print(f"{'':>6}  {source.url}")
+        if source.last_error:
+            print(f"{'':>6}  last error: {source.last_error}")
+    return EXIT_OK
+
+
+def cmd_unsubscribe(args: argparse.Namespace) -> int:
+    from broadsheet.services import ServiceError
+
+    failed = False
+    with _services(args) as services:
+        for feed in args.feeds:
+            try:
+                source, deleted, kept = services.unsubscribe(feed)
+            except ServiceError as error:
+                print(f"broadsheet: {_one_line(error)}", file=sys.stderr)
+                failed = True
+                continue
+            line = (f"Unsubscribed from {source.title}: {deleted} "
+                    f"stor{'y' if deleted == 1 else 'ies'} deleted")
+            if kept:
+                line += (f", {kept} kept (starred, tagged, highlighted or noted)")
+            print(line + ".")
+    return EXIT_ERROR if failed else EXIT_OK
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     with _services(args) as services:
         text, summary = services.export_to(args.format, args.output)
@@ -581,5 +646,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "import": cmd_import,
     "annotations": cmd_annotations,
     "tags": cmd_tags,
+    "sources": cmd_sources,
+    "unsubscribe": cmd_unsubscribe,
     "keys": cmd_keys,
 }

@@ -203,6 +203,9 @@ class Source:
     last_success: datetime | None = None
     unread: int = 0
     total: int = 0
+    # "" polled; "gone" the feed said it is gone (410, or 404 three times);
+    # "unsubscribed" kept only for the stories the user touched.
+    state: str = ""
 
 
 @dataclass(slots=True)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from broadsheet import anchoring, config
 from broadsheet.library import FeedState, FeedUpdate, Library, LibraryError
-from broadsheet.model import Annotation, Document, FeedItem, ParsedFeed, Story, parse_iso
+from broadsheet.model import FEED, Annotation, Document, FeedItem, ParsedFeed, Source, Story, parse_iso
 from broadsheet.sanitize import clean_line, error_line
 
 if TYPE_CHECKING:
@@ -732,6 +732,25 @@ class Services:
 
     def sources(self) -> list[Any]:
         return self.library.sources()
+
+    def unsubscribe(self, feed: str | int) -> tuple[Source, int, int]:
+        """Stop following a feed, named by its id (as ``broadsheet sources``
+        lists it) or its address.  Its untouched stories are deleted; those
+        starred, tagged, highlighted or noted stay.  Returns (the feed,
+        stories deleted, stories kept)."""
+        sources = self.library.sources()
+        text = str(feed).strip()
+        found = [s for s in sources if str(s.id) == text] or [s for s in sources if s.url == text]
+        if not found:
+            raise ServiceError(f"No source has the id or address {clean_line(text, 200)}.")
+        source = found[0]
+        if source.kind != FEED:
+            raise ServiceError(f"{clean_line(source.title, 200)} is not a feed; only feeds "
+                               "can be unsubscribed from.")
+        if source.state == "unsubscribed":
+            raise ServiceError(f"{clean_line(source.title, 200)} is unsubscribed from already.")
+        deleted, kept = self.library.unsubscribe(source.id)
+        return source, deleted, kept
 
     def story_note(self, story_id: int) -> str:
         return self.library.story_note(story_id)

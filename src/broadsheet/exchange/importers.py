@@ -758,6 +758,7 @@ def _parse_broadsheet(text: str) -> ImportBatch:
                         url=url, title=entry["title"], site_url=_web_url(source.get("site_url")),
                         last_success=_parse_date(source.get("last_success")),
                         last_error=clean_line(_text(source.get("last_error")), 300) or None,
+                        unsubscribed=source.get("unsubscribed") is True,
                     )
                     tags = source.get("tags")
                     if isinstance(tags, list):

@@ -53,7 +53,7 @@ def export_opml(data: Mapping[str, Any], *, title: str = TITLE) -> str:
     etree.SubElement(head, "docs").text = DOCS
     body = etree.SubElement(root, "body")
     for source in data.get("sources") or ():
-        if source.get("kind") != FEED or not source.get("url"):
+        if source.get("kind") != FEED or not source.get("url") or source.get("unsubscribed"):
             continue
         url = _xml_text(source["url"])
         name = _xml_text(source.get("title") or "") or url

@@ -37,6 +37,7 @@ class ImportedFeed:
     # Present when the source format has them (broadsheet's own JSON):
     last_success: datetime | None = None
     last_error: str | None = None
+    unsubscribed: bool = False  # kept only for the stories the user touched
 
 
 @dataclass(slots=True)

@@ -13,7 +13,7 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 
 from broadsheet.exchange.records import ImportBatch, ImportedHighlight, ImportedStory
-from broadsheet.library.store import SAVED_TITLE, Library, _sort_ts, fallback_guid
+from broadsheet.library.store import SAVED_TITLE, UNSUBSCRIBED, Library, _sort_ts, fallback_guid
 from broadsheet.model import BUNDLED, FEED, SAVED, Document, iso, utcnow
 from broadsheet.sanitize import clean, clean_line, clean_tag
 
@@ -52,7 +52,13 @@ def import_batch(library: Library, batch: ImportBatch) -> ImportReport:
         for feed in batch.feeds:
             source_id, created = _feed_source(db, feed.url, feed.title, feed.site_url, now)
             sources[(FEED, feed.url)] = source_id
-            if created:
+            if created and feed.unsubscribed:
+                db.execute("UPDATE sources SET gone = ? WHERE id = ?", (UNSUBSCRIBED, source_id))
+            if not created and not feed.unsubscribed and db.execute(
+                    "UPDATE sources SET gone = 0, failures = 0 WHERE id = ? AND gone != 0",
+                    (source_id,)).rowcount:
+                report.feeds_added += 1  # unsubscribed from, or gone: followed again
+            elif created:
                 report.feeds_added += 1
                 if feed.last_success or feed.last_error:
                     db.execute(

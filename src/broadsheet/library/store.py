@@ -46,6 +46,22 @@ GONE_AFTER_404S = 3
 # A feed keeps at most this many untouched stories (see Library._prune): one
 # that sends all-new ids on every fetch must not grow the library without end.
 KEEP_UNTOUCHED = 1000
+# sources.gone: 0 polled; GONE the feed answered 410, or 404 three times;
+# UNSUBSCRIBED the user stopped following it (kept for the stories they touched).
+GONE = 1
+UNSUBSCRIBED = 2
+# A feed's stories that the user has not touched: not starred, no tag of
+# their own (the feed's tags, which every new story of the feed gets, do not
+# count), no highlight, no note; read or not.  Oldest (by sort time) first.
+_UNTOUCHED = """
+    SELECT s.id, s.guid FROM stories s
+    WHERE s.source_id = ? AND s.starred = 0 AND s.note = ''
+      AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.story_id = s.id)
+      AND NOT EXISTS (
+          SELECT 1 FROM story_tags st WHERE st.story_id = s.id AND st.tag_id NOT IN
+              (SELECT so.tag_id FROM source_tags so WHERE so.source_id = s.source_id))
+    ORDER BY s.sort_ts, s.id
+"""
 
 
 class LibraryError(Exception):
@@ -243,11 +259,15 @@ class Library:
     # -- sources -----------------------------------------------------------
 
     def add_feed(self, url: str, title: str = "", site_url: str | None = None) -> tuple[int, bool]:
-        """Subscribe to a feed; returns (source id, whether it is new)."""
+        """Subscribe to a feed; returns (source id, whether it is new).  A feed
+        unsubscribed from, or no longer polled (gone), is polled again, and
+        counts as new."""
         with self.transaction() as db:
-            row = db.execute("SELECT id FROM sources WHERE url = ?", (url,)).fetchone()
+            row = db.execute("SELECT id, gone FROM sources WHERE url = ?", (url,)).fetchone()
             if row:
-                return row[0], False
+                if row[1]:
+                    db.execute("UPDATE sources SET gone = 0, failures = 0 WHERE id = ?", (row[0],))
+                return row[0], bool(row[1])
             cursor = db.execute(
                 "INSERT INTO sources (kind, url, title, site_url, created) VALUES (?, ?, ?, ?, ?)",
                 (FEED, url, clean_line(title) or url, site_url, iso(utcnow())),
@@ -276,6 +296,30 @@ class Library:
 
     def bundled_source_id(self, title: str) -> int:
         return self._special_source(BUNDLED, title)
+
+    def unsubscribe(self, source_id: int) -> tuple[int, int]:
+        """Stop following a feed: its untouched stories (see ``_UNTOUCHED``)
+        are deleted with their search rows; the stories the user starred,
+        tagged, highlighted or noted stay, under the feed's name, which is no
+        longer polled.  A feed left with no story goes altogether.  Returns
+        (stories deleted, stories kept)."""
+        with self.transaction() as db:
+            row = db.execute("SELECT kind FROM sources WHERE id = ?", (source_id,)).fetchone()
+            if row is None:
+                raise LibraryError(f"There is no source {source_id}.")
+            if row[0] != FEED:
+                raise LibraryError("Only a feed can be unsubscribed from.")
+            doomed = [(story_id,) for story_id, _ in db.execute(_UNTOUCHED, (source_id,))]
+            db.executemany("DELETE FROM stories WHERE id = ?", doomed)
+            db.executemany("DELETE FROM story_fts WHERE rowid = ?", doomed)
+            kept = db.execute(
+                "SELECT COUNT(*) FROM stories WHERE source_id = ?", (source_id,)).fetchone()[0]
+            if kept:
+                db.execute("UPDATE sources SET gone = ?, failures = 0 WHERE id = ?",
+                           (UNSUBSCRIBED, source_id))
+            else:
+                db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+        return len(doomed), kept
 
     def feeds(self) -> list[FeedState]:
         rows = self._db.execute(
@@ -333,14 +377,16 @@ class Library:
         rows = self._db.execute(
             """
             SELECT s.id, s.kind, s.title, s.url, s.site_url, s.last_error, s.last_success,
-                   COUNT(t.id), COALESCE(SUM(t.read = 0), 0)
+                   COUNT(t.id), COALESCE(SUM(t.read = 0), 0), s.gone
             FROM sources s LEFT JOIN stories t ON t.source_id = s.id
             GROUP BY s.id ORDER BY s.title COLLATE NOCASE
             """
         ).fetchall()
+        states = {GONE: "gone", UNSUBSCRIBED: "unsubscribed"}
         return [
             Source(id=r[0], kind=r[1], title=r[2], url=r[3], site_url=r[4], last_error=r[5],
-                   last_success=_row_time(r[6]), total=r[7], unread=r[8])
+                   last_success=_row_time(r[6]), total=r[7], unread=r[8],
+                   state=states.get(r[9], ""))
             for r in rows
         ]
 
@@ -410,7 +456,13 @@ class Library:
         if not updates:
             return
         with self.transaction() as db:
+            # A feed unsubscribed from while it was being fetched is left alone.
+            polled = {row[0] for row in db.execute(
+                "SELECT id FROM sources WHERE gone != ? AND id IN (SELECT value FROM json_each(?))",
+                (UNSUBSCRIBED, json.dumps([u.source_id for u in updates])))}
             for update in updates:
+                if update.source_id not in polled:
+                    continue
                 if update.items is None:
                     self._record_fetch(
                         db, update.source_id, error=update.error, status=update.status,
@@ -547,18 +599,7 @@ class Library:
         ).fetchone()[0]
         if total <= KEEP_UNTOUCHED:
             return 0
-        untouched = db.execute(
-            """
-            SELECT s.id, s.guid FROM stories s
-            WHERE s.source_id = ? AND s.starred = 0 AND s.note = ''
-              AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.story_id = s.id)
-              AND NOT EXISTS (
-                  SELECT 1 FROM story_tags st WHERE st.story_id = s.id AND st.tag_id NOT IN
-                      (SELECT so.tag_id FROM source_tags so WHERE so.source_id = s.source_id))
-            ORDER BY s.sort_ts, s.id
-            """,
-            (source_id,),
-        ).fetchall()
+        untouched = db.execute(_UNTOUCHED, (source_id,)).fetchall()
         excess = len(untouched) - KEEP_UNTOUCHED
         if excess <= 0:
             return 0
@@ -1618,9 +1659,10 @@ class Library:
         db = self._db
         sources = [
             {"id": r[0], "kind": r[1], "url": r[2], "title": r[3], "site_url": r[4],
-             "last_success": r[5], "last_error": r[6], "tags": self.source_tags(r[0])}
+             "last_success": r[5], "last_error": r[6], "tags": self.source_tags(r[0]),
+             **({"unsubscribed": True} if r[7] == UNSUBSCRIBED else {})}
             for r in db.execute(
-                "SELECT id, kind, url, title, site_url, last_success, last_error "
+                "SELECT id, kind, url, title, site_url, last_success, last_error, gone "
                 "FROM sources ORDER BY id"
             ).fetchall()
         ]

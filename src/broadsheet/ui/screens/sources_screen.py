@@ -1,4 +1,5 @@
-"""Every source with its counts, its last success and its last error.
+"""Every source with its counts, its last success and its last error; ``D``
+unsubscribes from a feed (the list reads its stories again on return).
 
 A few hundred rows at most, so a DataTable is fine here; every cell is a
 ``rich.text.Text`` (feed titles and error reasons come from the network and
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from broadsheet.services import Services
 
 KIND_LABELS = {"feed": "feed", "saved": "saved", "bundled": "bundled"}
+STATE_LABELS = {"gone": "gone: no longer polled (add it to follow it again)",
+                "unsubscribed": "unsubscribed: only your starred, tagged or noted stories"}
 
 
 class SourcesScreen(Screen[str | None]):
@@ -37,6 +40,7 @@ class SourcesScreen(Screen[str | None]):
         Binding("k,up", "cursor_up", "Up", id="sources.up", show=False),
         Binding("enter", "choose", "Its stories", id="sources.open"),
         Binding("e", "errors_only", "Only failing", id="sources.errors"),
+        Binding("D", "unsubscribe", "Unsubscribe", id="sources.unsubscribe"),
         Binding("q,escape", "back", "Back", id="sources.back"),
     ]
 
@@ -79,7 +83,11 @@ class SourcesScreen(Screen[str | None]):
             title = Text(clean_line(source.title or source.url or "", 60))
             if source.kind != "feed":
                 title.append(f"  ({KIND_LABELS.get(source.kind, source.kind)})", style="dim")
-            error = Text(clean_line(source.last_error or "", 80), style="bold red" if source.last_error else "")
+            if source.state:  # not polled any more: that says more than its last error
+                error = Text(STATE_LABELS.get(source.state, source.state), style="dim")
+            else:
+                error = Text(clean_line(source.last_error or "", 80),
+                             style="bold red" if source.last_error else "")
             success = Text(humanize.ago(source.last_success, now) if source.last_success else "—",
                            style="" if source.last_success else "dim")
             unread = Text(str(source.unread), style="bold" if source.unread else "dim", justify="right")
@@ -89,7 +97,7 @@ class SourcesScreen(Screen[str | None]):
         heading.append(f"  {len(sources)} shown", style="dim")
         if failing:
             heading.append(f" · {failing} failing", style="red")
-        heading.append("  enter: its stories · e: only failing · q: back", style="dim")
+        heading.append("  enter: its stories", style="dim")  # the footer has the other keys
         self.query_one("#sources-title", Static).update(heading)
 
     def action_cursor_down(self) -> None:
@@ -112,6 +120,45 @@ class SourcesScreen(Screen[str | None]):
             return
         title = self.rows[table.cursor_row].title.replace('"', "")
         self.dismiss(f'source:"{title}"')
+
+    def action_unsubscribe(self) -> None:
+        """Stop following the feed under the cursor (after asking)."""
+        from broadsheet.ui.screens.tag_dialogs import Confirm
+
+        table = self.query_one(DataTable)
+        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
+            return
+        source = self.rows[table.cursor_row]
+        title = clean_line(source.title or source.url or "", 60)
+        if source.kind != "feed":
+            self.notify(f"{title} is not a feed; only feeds can be unsubscribed from.", markup=False)
+            return
+        if source.state == "unsubscribed":
+            self.notify(f"{title} is unsubscribed from already.", markup=False)
+            return
+        question = Text("Unsubscribe from ")
+        question.append(title, style="bold")
+        question.append(f"? Its {source.total} {'story goes' if source.total == 1 else 'stories go'}, "
+                        "except those you starred, tagged, highlighted or noted.")
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                _, deleted, kept = self.services.unsubscribe(source.id)
+            except Exception as error:  # noqa: BLE001 - shown, never raised into the app
+                self.notify(error_line(error), severity="error", markup=False)
+                return
+            message = f"Unsubscribed from {title}: {deleted} {'story' if deleted == 1 else 'stories'} deleted"
+            if kept:
+                message += f", {kept} kept"
+            self.notify(message + ".", markup=False)
+            row = table.cursor_row
+            self.load()
+            if self.rows:
+                table.move_cursor(row=min(row, len(self.rows) - 1))
+
+        self.app.push_screen(Confirm(question), answered)
 
     def action_back(self) -> None:
         self.dismiss(None)
