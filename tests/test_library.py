@@ -598,3 +598,23 @@ def test_a_gone_feed_added_again_is_polled_again(lib):
     assert lib.feeds() == [] and [s.state for s in lib.sources()] == ["gone"]
     assert lib.add_feed("http://example.test/feed") == (feed_id, True)
     assert [f.id for f in lib.feeds()] == [feed_id]
+
+
+def test_importing_a_feed_follows_it_again_unless_the_export_says_unsubscribed(lib):
+    from broadsheet.exchange.records import ImportBatch, ImportedFeed
+    from broadsheet.library.importing import import_batch
+
+    feed_id, _ = lib.add_feed("http://example.test/feed", "Example")
+    lib.set_starred(lib.add_items(feed_id, _items("Kept"))[0], True)
+    lib.unsubscribe(feed_id)
+    marked = ImportBatch("json", feeds=[ImportedFeed("http://example.test/feed", unsubscribed=True),
+                                        ImportedFeed("http://example.test/new", unsubscribed=True)])
+    report = import_batch(lib, marked)
+    assert (report.feeds_added, report.feeds_known) == (1, 1)
+    assert {s.url: s.state for s in lib.sources()} == {
+        "http://example.test/feed": "unsubscribed", "http://example.test/new": "unsubscribed"}
+    report = import_batch(lib, ImportBatch("opml", feeds=[ImportedFeed("http://example.test/feed")]))
+    assert (report.feeds_added, report.feeds_known) == (1, 0)
+    assert [f.id for f in lib.feeds()] == [feed_id]
+    report = import_batch(lib, ImportBatch("opml", feeds=[ImportedFeed("http://example.test/feed")]))
+    assert (report.feeds_added, report.feeds_known) == (0, 1)
