@@ -572,7 +572,7 @@ def _check_url(url: str) -> str:
     url = url.strip()
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme not in ("http", "https"):
-        raise ServiceError(f"{clean_line(url, 200)} is not an http or https address")
+        raise ServiceError("not an http or https address")  # said beside the address
     return url
 
 
