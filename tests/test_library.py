@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
@@ -385,7 +386,9 @@ def test_a_schema_2_library_gets_prefix_search_and_content_hashes(tmp_path):
     old.close()
     library = Library.open(path)
     try:
-        assert library.schema_version == SCHEMA_VERSION == 3
+        assert library.schema_version == SCHEMA_VERSION == 4
+        library.set_reading_position(7, 3)  # schema 4: stories remember where they were left
+        assert library.reading_position(7) == 3
         sql = library._db.execute(
             "SELECT sql FROM sqlite_master WHERE name = 'story_fts'").fetchone()[0]
         assert "prefix" in sql
@@ -618,3 +621,36 @@ def test_importing_a_feed_follows_it_again_unless_the_export_says_unsubscribed(l
     assert [f.id for f in lib.feeds()] == [feed_id]
     report = import_batch(lib, ImportBatch("opml", feeds=[ImportedFeed("http://example.test/feed")]))
     assert (report.feeds_added, report.feeds_known) == (0, 1)
+
+
+def test_reading_positions_are_kept_reset_with_the_text_and_exported(lib, tmp_path):
+    from broadsheet.exchange.importers import parse_import
+
+    feed_id, _ = lib.add_feed("http://example.test/feed", "Example")
+    story, other, bare = lib.add_items(feed_id, _items("Long read", "Other", "No text"))
+    lib.set_document(story, _document("One.", "Two.", "Three."))
+    lib.set_document(other, _document("Alone."))
+    assert lib.reading_position(story) == 0
+    lib.set_reading_position(story, 2)
+    lib.set_reading_position(other, 0)
+    lib.set_reading_position(bare, 4)
+    lib.set_reading_position(999, 1)  # no such story: nothing
+    assert (lib.reading_position(story), lib.reading_position(other)) == (2, 0)
+    assert lib._db.execute("SELECT COUNT(*) FROM reading_positions").fetchone()[0] == 2
+    exported = {s["title"]: s.get("position") for s in lib.export_all()["stories"]}
+    assert exported == {"Long read": 2, "Other": None, "No text": None}  # a position needs a text
+    path = tmp_path / "all.json"
+    path.write_text(json.dumps(lib.export_all()))
+    copy = Library.open(tmp_path / "copy.sqlite3")
+    try:
+        from broadsheet.library.importing import import_batch
+
+        import_batch(copy, parse_import(path.read_bytes(), "json", path.name))
+        (copied,) = [s.id for s in copy.stories("", 0, 10) if s.title == "Long read"]
+        assert copy.reading_position(copied) == 2
+    finally:
+        copy.close()
+    lib.set_document(story, _document("A new text."))  # positions meant the old one
+    assert lib.reading_position(story) == 0 and lib.reading_position(bare) == 4
+    lib.unsubscribe(feed_id)  # the stories go, and their positions with them
+    assert lib._db.execute("SELECT COUNT(*) FROM reading_positions").fetchone()[0] == 0

@@ -591,3 +591,43 @@ async def test_the_feeds_summary_can_be_highlighted_while_the_page_is_down(tmp_p
         assert text[moved.position.start:moved.position.end] == made.quote.exact
         assert view.status == ""
     services.close()
+
+
+async def test_a_story_opens_where_it_was_left(library):
+    services = Services.open(library)
+    first, second = services.stories_page("", 0, 2)
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = await open_first_story(app, pilot)
+        await pilot.press("space", "space", "j")
+        await pilot.pause()
+        left_at = view.cursor
+        assert left_at > 3
+        await pilot.press("n")  # the next story opens at its top
+        await settle(app, pilot)
+        assert view.story.id == second.id and view.cursor == 0
+        await pilot.press("j", "j")
+        await pilot.press("p")  # back to the first: where it was left
+        await settle(app, pilot)
+        assert view.story.id == first.id and view.cursor == left_at
+        top = int(view.scroll_offset.y)
+        assert view.block_lines(left_at).start - 1 == top  # at the top of the view
+        await pilot.press("q")
+        await settle(app, pilot)
+        assert services.reading_position(first.id) == left_at
+        assert services.reading_position(second.id) == 2
+        view = await open_first_story(app, pilot)
+        assert view.cursor == left_at and int(view.scroll_offset.y) == top
+        await pilot.press("g", "q")  # read again from the top: nothing to remember
+        await settle(app, pilot)
+        assert services.reading_position(first.id) == 0
+    # A new reader (the app started again) opens it there too.
+    services.set_reading_position(first.id, left_at)
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = await open_first_story(app, pilot)
+        await pilot.pause()
+        assert view.cursor == left_at and int(view.scroll_offset.y) == top
+    services.close()

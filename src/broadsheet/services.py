@@ -760,6 +760,13 @@ class Services:
 
     # -- reading ---------------------------------------------------------------
 
+    def reading_position(self, story_id: int) -> int:
+        """The paragraph of the story's text the reader was on when it was left."""
+        return self.library.reading_position(story_id)
+
+    def set_reading_position(self, story_id: int, block: int) -> None:
+        self.library.set_reading_position(story_id, block)
+
     def cached_document(self, story_id: int) -> Document | None:
         return self.library.document(story_id)
 

@@ -695,6 +695,11 @@ def _parse_readwise_library(table: _CsvTable) -> ImportBatch:
 # broadsheet's own export
 
 
+def _position(value: Any) -> int:
+    """A reading position (a paragraph number) as exported; 0 for anything else."""
+    return value if type(value) is int and 0 < value < 1_000_000 else 0
+
+
 def _clean_json(value: Any) -> Any:
     """Every string in a JSON structure passed through :func:`clean`."""
     if isinstance(value, str):
@@ -809,6 +814,7 @@ def _parse_broadsheet(text: str) -> ImportBatch:
             feed_url=source["url"] if source["kind"] == "feed" else None,
             source_kind=source["kind"],
             source_title=source["title"],
+            position=_position(item.get("position")) if document is not None else 0,
         )
         story.added = story.fetched
         tags = item.get("tags")

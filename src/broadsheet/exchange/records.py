@@ -62,6 +62,7 @@ class ImportedStory:
     fetched: datetime | None = None
     source_kind: str | None = None
     source_title: str | None = None
+    position: int = 0  # the paragraph of ``document`` the reader was on
 
 
 @dataclass(slots=True)

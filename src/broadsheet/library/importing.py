@@ -77,6 +77,9 @@ def import_batch(library: Library, batch: ImportBatch) -> ImportReport:
         for story in batch.stories:
             source_id = _story_source(library, db, story, sources, now)
             story_id, created = _store_story(db, source_id, story, now)
+            if story.position:
+                db.execute("INSERT OR IGNORE INTO reading_positions (story_id, block, updated) "
+                           "VALUES (?, ?, ?)", (story_id, story.position, iso(now)))
             if created:
                 report.stories_added += 1
             else:

@@ -45,6 +45,14 @@ STEPS: dict[int, str] = {
         SELECT rowid, title, body, tags, notes FROM story_fts_v2;
     DROP TABLE story_fts_v2;
     """,
+    # Stories remember where the reader left them.
+    3: """
+    CREATE TABLE IF NOT EXISTS reading_positions (
+        story_id INTEGER PRIMARY KEY REFERENCES stories (id) ON DELETE CASCADE,
+        block    INTEGER NOT NULL,
+        updated  TEXT NOT NULL
+    );
+    """,
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 # "BSht" — marks a SQLite file as a broadsheet library.
 APPLICATION_ID = 0x42536874
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE meta (
@@ -90,6 +90,14 @@ CREATE TABLE annotations (
     updated   TEXT NOT NULL
 );
 CREATE INDEX annotations_by_story ON annotations (story_id, start);
+
+-- Where the reader was in a story when it was left (the paragraph under its
+-- cursor), to open it there again; it goes when the story's text changes.
+CREATE TABLE reading_positions (
+    story_id INTEGER PRIMARY KEY REFERENCES stories (id) ON DELETE CASCADE,
+    block    INTEGER NOT NULL,
+    updated  TEXT NOT NULL
+);
 
 -- Words are searched as prefixes; the prefix indexes keep short ones
 -- ("po", "pol") from walking every term that starts with them.

@@ -655,11 +655,13 @@ class Library:
         return story_id, created
 
     def set_document(self, story_id: int, document: Document) -> None:
+        """Store the story's text (a reading position in the old text goes)."""
         with self.transaction() as db:
             db.execute(
                 "UPDATE stories SET document = ? WHERE id = ?",
                 (json.dumps(document.to_json()), story_id),
             )
+            db.execute("DELETE FROM reading_positions WHERE story_id = ?", (story_id,))
             self._reindex(db, story_id)
 
     def document(self, story_id: int) -> Document | None:
@@ -1532,6 +1534,27 @@ class Library:
             raise LibraryError(f"There is no story {story_id}.")
         return row[0]
 
+    def reading_position(self, story_id: int) -> int:
+        """The block (paragraph) of the story's text the reader was on when it
+        was left; 0 for the top."""
+        row = self._db.execute(
+            "SELECT block FROM reading_positions WHERE story_id = ?", (story_id,)).fetchone()
+        return row[0] if row else 0
+
+    def set_reading_position(self, story_id: int, block: int) -> None:
+        """Remember where the reader is in a story (0, the top, is remembered
+        as nothing).  A story that is gone is left alone."""
+        with self.transaction() as db:
+            if block > 0:
+                db.execute(
+                    "INSERT INTO reading_positions (story_id, block, updated) "
+                    "SELECT id, ?, ? FROM stories WHERE id = ? "
+                    "ON CONFLICT (story_id) DO UPDATE SET block = excluded.block, "
+                    "updated = excluded.updated",
+                    (block, iso(utcnow()), story_id))
+            else:
+                db.execute("DELETE FROM reading_positions WHERE story_id = ?", (story_id,))
+
     def set_story_note(self, story_id: int, note: str) -> None:
         """A note on the whole story, not tied to a passage."""
         with self.transaction() as db:
@@ -1667,17 +1690,20 @@ class Library:
             ).fetchall()
         ]
         stories = []
+        positions = dict(db.execute("SELECT story_id, block FROM reading_positions"))
         for r in db.execute(
             "SELECT id, source_id, guid, url, title, author, published, fetched, summary, "
             "document, read, starred, note FROM stories ORDER BY id"
         ):
             story_id = r[0]
+            position = positions.get(story_id, 0) if r[9] else 0
             stories.append({
                 "id": story_id, "source_id": r[1], "guid": r[2], "url": r[3], "title": r[4],
                 "author": r[5], "published": r[6], "fetched": r[7], "summary": r[8],
                 "document": json.loads(r[9]) if r[9] else None,
                 "read": bool(r[10]), "starred": bool(r[11]), "note": r[12],
                 "tags": list(self._tags_of(db, story_id)),
+                **({"position": position} if position else {}),
                 "annotations": [
                     {
                         "uuid": a.uuid, "exact": a.quote.exact, "prefix": a.quote.prefix,

@@ -88,6 +88,7 @@ class ReaderScreen(Screen):
 
     # -- loading -------------------------------------------------------------
     def load(self, story: Story) -> None:
+        self._remember_position()
         self.story = story
         self.deleted = None
         self.load_story_note()
@@ -158,12 +159,34 @@ class ReaderScreen(Screen):
             self.view.show(self.story, document, annotations)
             self._apply_focus()
 
+    def _remember_position(self) -> None:
+        """Note the paragraph the reader is on in the story shown, to open it
+        there next time."""
+        try:
+            view = self.view
+            if view.story is not None and view.document is not None:
+                self.services.set_reading_position(view.story.id, view.cursor)
+        except Exception:  # noqa: BLE001 - a position is a convenience, never an error
+            pass
+
+    def on_unmount(self) -> None:
+        self._remember_position()
+
     def _apply_focus(self) -> None:
+        """Put the cursor on the highlight asked for (from the highlights
+        view), else where the story was left last time."""
         if self.focus_annotation is not None:
             if not self.view.focus_highlight(self.focus_annotation):
                 self.notify("That highlight could not be placed in the text; it is listed at the end.",
                             markup=False)
             self.focus_annotation = None
+            return
+        try:
+            position = self.services.reading_position(self.story.id)
+        except Exception:  # noqa: BLE001 - a position is a convenience, never an error
+            return
+        if position:
+            self.view.resume_at(position)
 
     def load_story_note(self) -> None:
         try:
@@ -268,6 +291,7 @@ class ReaderScreen(Screen):
         if self.view.selection is not None:
             self.view.clear_selection()
             return
+        self._remember_position()
         self.dismiss()
 
     # -- highlights and notes ------------------------------------------------

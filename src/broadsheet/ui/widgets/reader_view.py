@@ -466,6 +466,7 @@ class ReaderView(ScrollView, can_focus=True):
         self._sentences: dict[int, list[tuple[int, int]]] = {}
         self._shape_memo: dict[int, tuple[tuple, _Shape]] = {}
         self._current_id: int | None = None  # the highlight ] and [ last landed on
+        self._resume_block: int | None = None  # to put at the top once laid out
 
     # -- content -----------------------------------------------------------
     def now(self) -> datetime:
@@ -503,6 +504,7 @@ class ReaderView(ScrollView, can_focus=True):
                 parts = [p.strip() for p in clean(story.summary).split("\n\n") if p.strip()]
                 self._fallback = [Block(PARAGRAPH, (Span(" ".join(p.split())),)) for p in parts]
         keep = self.cursor if same_story else 0
+        self._resume_block = None
         self.selection = None
         self._relayout()
         if not same_story:
@@ -548,14 +550,33 @@ class ReaderView(ScrollView, can_focus=True):
         self._relayout_pending = False
         if self._column_for(self._content_width()) != self._column:
             self._relayout()
-            self._scroll_cursor_into_view()
+            self._follow_cursor()
 
     def on_resize(self, event: events.Resize) -> None:
         self._drop_mouse_selection()  # its columns are cells of the old width
         width = self._content_width()
         if width != self._laid_out_width and (self._column_for(width) != self._column or not self._chunks):
             self._relayout()
+            self._follow_cursor()
+
+    def _follow_cursor(self) -> None:
+        """After a new layout: the cursor's block back in view (at the top when
+        the story was opened where it was left)."""
+        if self._resume_block is not None:
+            self.resume_at(self._resume_block)
+        else:
             self._scroll_cursor_into_view()
+
+    def resume_at(self, block: int) -> None:
+        """Open the text at ``block`` (where the reader left it): the cursor
+        on it, and it at the top of the view, also once the view is laid out
+        again (its first size, a scrollbar coming), until the cursor moves."""
+        self._set_cursor_quietly(block)
+        self._resume_block = self.cursor
+        lines = self.block_lines(self.cursor)
+        if lines:
+            # force: the scrollbars of a view laid out just now are not known yet.
+            self.scroll_to(y=max(0, lines.start - 1), animate=False, immediate=True, force=True)
 
     # -- layout ------------------------------------------------------------
     def _content_width(self) -> int:
@@ -1078,6 +1099,7 @@ class ReaderView(ScrollView, can_focus=True):
         return max(0, min(value, count - 1))
 
     def watch_cursor(self, old: int, new: int) -> None:
+        self._resume_block = None  # moved by hand: that is where to be
         if self.selection is not None and self.selection[2] != new:
             self.clear_selection()
         self._scroll_cursor_into_view()
@@ -1133,6 +1155,7 @@ class ReaderView(ScrollView, can_focus=True):
 
     def _set_cursor_quietly(self, block: int) -> None:
         """Move the cursor without scrolling (paging chooses the scroll)."""
+        self._resume_block = None
         block = self.validate_cursor(block)
         self.set_reactive(ReaderView.cursor, block)
         self.refresh()
