@@ -64,6 +64,7 @@ class ReaderScreen(Screen):
         self.deleted: Annotation | None = None  # the last deleted highlight, for z
         self.story_note = ""
         self._note_shown: tuple[int, str] | None = None  # what the note panel shows
+        self._position: tuple[int, int] | None = None  # (story, paragraph) as stored
 
     def compose(self) -> ComposeResult:
         yield Static(id="reader-header")
@@ -164,8 +165,11 @@ class ReaderScreen(Screen):
         there next time."""
         try:
             view = self.view
-            if view.story is not None and view.document is not None:
+            if view.story is None or view.document is None:
+                return
+            if self._position != (view.story.id, view.cursor):  # a write only for a change
                 self.services.set_reading_position(view.story.id, view.cursor)
+                self._position = (view.story.id, view.cursor)
         except Exception:  # noqa: BLE001 - a position is a convenience, never an error
             pass
 
@@ -185,6 +189,7 @@ class ReaderScreen(Screen):
             position = self.services.reading_position(self.story.id)
         except Exception:  # noqa: BLE001 - a position is a convenience, never an error
             return
+        self._position = (self.story.id, position)
         if position:
             self.view.resume_at(position)
 
