@@ -631,3 +631,90 @@ async def test_a_story_opens_where_it_was_left(library):
         await pilot.pause()
         assert view.cursor == left_at and int(view.scroll_offset.y) == top
     services.close()
+
+
+def test_document_links_in_reading_order_once_each():
+    from broadsheet.model import Block, Document, Span
+    from broadsheet.ui.screens.links_screen import document_links
+
+    document = Document(blocks=[
+        Block(PARAGRAPH, (Span("See "), Span("the report", link=2), Span(" and "), Span("this", link=1))),
+        Block(PARAGRAPH, (Span("Again: "), Span("the report, once more", link=2), Span("bad", link=9))),
+        Block(PARAGRAPH, (Span("Third", link=3),)),
+    ], links=["https://a.example/1", "https://a.example/2", "https://a.example/3"])
+    assert document_links(document) == [("the report", "https://a.example/2", 0),
+                                         ("this", "https://a.example/1", 0),
+                                         ("Third", "https://a.example/3", 2)]
+
+
+async def test_the_links_of_a_story_open_save_and_copy(tmp_path, http_server, monkeypatch):
+    from broadsheet.ui.screens.links_screen import LinksScreen
+
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda target, *a, **k: opened.append(target) or True)
+    words = " ".join(["More about the harbour and its long history of ferries."] * 6)
+    http_server.add("/later", f"<html><head><title>Later</title></head><body><article>"
+                              f"<h1>Read later</h1><p>{words}</p><p>{words}</p></article></body></html>")
+    hostile = "a [bold]link[/] [@click=app.quit]here[/]"
+    http_server.add("/feed.xml", f"""<?xml version="1.0"?><rss version="2.0"
+xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
+<title>Gazette</title><item><title>Links</title><guid>l1</guid><link>{http_server.url('/down')}</link>
+<content:encoded><![CDATA[<p>The harbour commission met on Tuesday; the minutes are
+<a href="{http_server.url('/later')}">{hostile}</a>, and they run to forty pages.</p>
+<p>The ferry operators answered the next day, in a long letter that is published
+<a href="https://elsewhere.example/x">elsewhere</a> with the replies of both unions.</p>]]></content:encoded></item>
+</channel></rss>""", content_type="application/rss+xml")
+    http_server.add("/down", "down", status=503)
+    services = Services.open(tmp_path / "lib.sqlite3")
+    await services.add([http_server.url("/feed.xml")])
+    app = make_app(services)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        view = await open_first_story(app, pilot)
+        await pilot.press("j", "L")  # starts at the cursor's paragraph
+        await pilot.pause()
+        links = app.screen
+        assert isinstance(links, LinksScreen)
+        listing = links.query_one("#links-list")
+        assert listing.highlighted == 1
+        prompts = [str(listing.get_option_at_index(i).prompt) for i in range(listing.option_count)]
+        assert prompts[0].startswith(f"  1. {hostile}\n")  # literal, not run as markup
+        await pilot.press("y")
+        assert app.clipboard == "https://elsewhere.example/x"
+        await pilot.press("enter")  # not in the library: the browser
+        assert opened == ["https://elsewhere.example/x"]
+        await pilot.press("k", "a")  # save the first to read later
+        await settle(app, pilot)
+        (saved,) = [s for s in services.stories_page("", 0, 10) if s.title == "Later"]
+        assert services.cached_document(saved.id).plain_text().startswith("More about the harbour")
+        assert any(str(n.message) == "Saved 1 article." for n in app._notifications)
+        await pilot.press("enter")  # saved now: it opens here
+        await settle(app, pilot)
+        assert app.screen.query_one(ReaderView) is view and view.story.id == saved.id
+        assert opened == ["https://elsewhere.example/x"]
+        await pilot.press("L")  # the saved page has no links
+        await pilot.pause()
+        assert not isinstance(app.screen, LinksScreen)
+        assert "This story's text has no links." in [str(n.message) for n in app._notifications]
+    services.close()
+
+
+async def test_welcome_links_open_the_welcome_stories(library):
+    from broadsheet.ui.screens.links_screen import LinksScreen
+
+    services = Services.open(library)
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = await open_first_story(app, pilot)
+        assert view.story.title == "Welcome to broadsheet"
+        await pilot.press("L")
+        await pilot.pause()
+        assert isinstance(app.screen, LinksScreen) and len(app.screen.links) == 2
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ReaderScreen) and view.story.title == "Reading and highlighting"
+        await pilot.press("L", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen) and view.story.title == "Reading and highlighting"
+    services.close()

@@ -61,6 +61,7 @@ SCREENS = {
     "add_dialog": ["a"],
     "annotations": ["A", "j"],
     "sources": ["S"],
+    "links": ["enter", "L"],
     "mark_all_read": ["M"],
     "tags_sidebar": ["T", "j"],
     "rename_tag": ["T", "j", "j", "R"],

@@ -760,6 +760,12 @@ class Services:
 
     # -- reading ---------------------------------------------------------------
 
+    def kept_story_at(self, url: str) -> Story | None:
+        """The saved article or Welcome story at ``url`` (a link to it opens
+        it in the reader)."""
+        story_id = self.library.kept_story_at(url)
+        return self.library.story(story_id) if story_id is not None else None
+
     def reading_position(self, story_id: int) -> int:
         """The paragraph of the story's text the reader was on when it was left."""
         return self.library.reading_position(story_id)

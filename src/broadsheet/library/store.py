@@ -713,6 +713,17 @@ class Library:
             raise LibraryError(f"There is no story {story_id}.")
         return self._story_from_row(row[:-1], row[-1])
 
+    def kept_story_at(self, url: str) -> int | None:
+        """The id of a saved article or bundled story at ``url``, if any.  Feed
+        stories are not looked at: with no index on addresses, that would read
+        every story."""
+        row = self._db.execute(
+            "SELECT s.id FROM stories s WHERE s.url = ? AND s.source_id IN "
+            "(SELECT id FROM sources WHERE kind IN (?, ?)) ORDER BY s.id LIMIT 1",
+            (url, SAVED, BUNDLED),
+        ).fetchone()
+        return row[0] if row else None
+
     def _source_ids_named(self, name: str) -> list[int]:
         """Ids of the sources whose title contains ``name``, in any case."""
         needle = name.casefold()

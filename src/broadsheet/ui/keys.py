@@ -38,6 +38,7 @@ _CONTEXTS = {
     "Confirm": "confirmation",
     "SourcesScreen": "sources",
     "FileDialog": "file dialog",
+    "LinksScreen": "links",
 }
 
 # Longer words than the footer has room for: for `broadsheet keys`, `?` and the palette.
@@ -85,6 +86,7 @@ DESCRIPTIONS = {
     "reader.next_story": "Next story",
     "reader.previous_story": "Previous story",
     "reader.open_browser": "Open the story in the browser",
+    "reader.links": "The story's links: open, save to read later, copy",
     "reader.page_down": "Page down",
     "reader.page_up": "Page up",
     "reader.select": "Select the paragraph's first sentence (j/k then grow or shrink it)",
@@ -99,6 +101,13 @@ DESCRIPTIONS = {
     "sources.open": "Show this source's stories",
     "sources.errors": "Show only failing sources",
     "sources.back": "Back",
+    "sources.unsubscribe": "Unsubscribe from the feed (starred, tagged, noted stories stay)",
+    "links.open": "Open the link (in the reader when it is in the library, else the browser)",
+    "links.save": "Save the linked page to the library, to read later",
+    "links.copy": "Copy the link's address",
+    "links.back": "Back to the story",
+    "links.down": "Next link",
+    "links.up": "Previous link",
 }
 
 

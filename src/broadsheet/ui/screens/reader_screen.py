@@ -50,6 +50,7 @@ class ReaderScreen(Screen):
         Binding("t", "tags", "Tags", id="reader.tags"),
         Binding("u", "toggle_read", "Read/unread", id="reader.toggle_read", show=False),
         Binding("o", "open_browser", "Browser", id="reader.open_browser"),
+        Binding("L", "links", "Links", id="reader.links", show=False),
         Binding("y", "copy_link", "Copy link", id="reader.copy_link", show=False),
         Binding("q,escape", "back", "Back", id="reader.back"),
     ]
@@ -485,6 +486,23 @@ class ReaderScreen(Screen):
             self.notify("This story has no web address.", severity="warning", markup=False)
             return
         self.app.open_url(self.story.url)
+
+    def action_links(self) -> None:
+        """The story's links, from the one at the cursor on."""
+        from broadsheet.ui.screens.links_screen import LinksScreen, document_links
+
+        document = self.view.document
+        links = document_links(document) if document is not None else []
+        if not links:
+            self.notify("This story's text has no links." if document is not None
+                        else "The story's text is not here yet.", markup=False)
+            return
+        def chosen(story: Story | None) -> None:
+            if story is not None:  # a saved article or Welcome story: read here
+                self.load(story)
+
+        self.app.push_screen(LinksScreen(self.services, self.story.title, links, self.view.cursor),
+                             chosen)
 
     def action_copy_link(self) -> None:
         if not self.story.url:
