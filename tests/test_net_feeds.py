@@ -191,8 +191,41 @@ def test_rubenerd_xml_base():
         assert first.published == datetime(2023, 1, 10, 21, 53, 1, tzinfo=timezone.utc)  # +11:00
         assert first.summary.startswith("Spend any time reading about the history")
         assert "Jack Trameil’s famous departure" in first.summary  # &rsquo; decoded
-        assert first.content_html == ""  # only a description, no full content
+        # Only a description, and no full content: its markup (links, quotes)
+        # is the content, for the reader to show as written.
+        assert first.content_html.startswith("<p>Spend any time reading")
+        assert '<a href="https://dfarq.homeip.net/atari-st-vs-amiga/">great article</a>' in first.content_html
+        assert first.content_html.count("<blockquote>") == 2
         assert_clean(feed)
+
+
+def test_a_summary_with_markup_is_the_content_when_there_is_none():
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+<item><guid isPermaLink="false">plain</guid><title>Plain</title><description>Tom &amp;amp; Jerry, no markup.</description></item>
+<item><guid isPermaLink="false">html</guid><title>Html</title><link>https://ex.org/a/b</link>
+<description>&lt;p&gt;See &lt;a href="c/d"&gt;the report&lt;/a&gt;.&lt;/p&gt;</description></item>
+<item><guid isPermaLink="false">full</guid><title>Full</title><description>&lt;p&gt;A teaser&lt;/p&gt;</description>
+<content:encoded xmlns:content="http://purl.org/rss/1.0/modules/content/">&lt;p&gt;All of it&lt;/p&gt;</content:encoded></item>
+</channel></rss>"""
+    feed = parse_feed(rss, "https://ex.org/feed.xml")
+    plain, html, full = feed.items
+    assert plain.content_html == "" and plain.summary == "Tom & Jerry, no markup."
+    assert html.content_html == '<p>See <a href="https://ex.org/c/d">the report</a>.</p>'
+    assert html.summary == "See the report."
+    assert full.content_html == "<p>All of it</p>" and full.summary == "A teaser"
+    atom_data = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+<entry><id>urn:x:a</id><title>A</title><summary type="html">&lt;p&gt;A &lt;em&gt;summary&lt;/em&gt;&lt;/p&gt;</summary></entry>
+<entry><id>urn:x:b</id><title>B</title><summary>Text &lt;b&gt;only&lt;/b&gt;</summary></entry>
+</feed>"""
+    atom = parse_feed(atom_data, "https://ex.org/atom.xml")
+    a, b = atom.items
+    assert a.content_html == "<p>A <em>summary</em></p>" and a.summary == "A summary"
+    assert b.content_html == "" and b.summary == "Text <b>only</b>"
+    # The fast reader read both, as feedparser does.
+    for data, url in ((rss, "https://ex.org/feed.xml"), (atom_data, "https://ex.org/atom.xml")):
+        fast = _fast_only(data, url)
+        assert fast is not None
+        assert _comparable(fast) == _comparable(_feedparser_only(data, url))
 
 
 def test_natasha_wordpress_content_encoded():

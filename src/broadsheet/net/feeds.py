@@ -793,6 +793,16 @@ def _struct_date(entry: Any) -> datetime | None:
     return None
 
 
+# An element in a summary's markup: a summary with one (a link, a quote, a
+# list) is kept as the story's content when the feed gives no full content,
+# so the reader can show it as it was written.
+_ELEMENT = re.compile(r"<[A-Za-z]")
+
+
+def has_markup(html: str) -> bool:
+    return _ELEMENT.search(html) is not None
+
+
 def _entry_content(entry: Any) -> str:
     contents = [c for c in entry.get("content") or () if hasattr(c, "get")]
     for wanted in ("html", None):
@@ -825,6 +835,8 @@ def _entry_item(entry: Any, feed_url: str, feed_author: str) -> FeedItem:
     detail = entry.get("summary_detail") or {}
     summary_kind = str(detail.get("type") or "text/html") if hasattr(detail, "get") else "text/html"
     summary = html_to_text(summary_html) if "html" in summary_kind else clean(summary_html).strip()
+    if not content_html and "html" in summary_kind and has_markup(summary_html):
+        content_html = summary_html
     return make_item(
         guid=entry.get("id"),
         url=link,

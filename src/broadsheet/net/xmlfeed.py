@@ -33,6 +33,7 @@ from broadsheet.net.feeds import (
     absolute_url,
     clean_html_to_text,
     clean_item,
+    has_markup,
     html_to_text,
     item_guid,
     text_to_html,
@@ -560,6 +561,11 @@ def _rss_item(item: Any, url: str, utf8: bool, now: datetime) -> FeedItem:
     if content:
         content, content_is_clean = _read(content, utf8)
         content_html = _content_html(content, content_is_clean, _base(item, url))
+    elif description and has_markup(description):
+        # No full content: the description's markup is kept as the content
+        # (as feedparser's summary holds it), for the reader to show.
+        markup, markup_is_clean = _read(description, utf8)
+        content_html = _content_html(markup, markup_is_clean, _base(item, url))
     summary = clean_html_to_text(_clean_text(description, utf8)) if description else ""
     return clean_item(
         guid=_feedparser_text(guid, utf8) or None,
@@ -634,6 +640,7 @@ def _atom_entry(entry: Any, url: str, utf8: bool, feed_author: str, now: datetim
     title = guid = published = updated = ""
     summary = content = None
     summary_kind = content_kind = "text"
+    summary_el = None
     link = None
     alternates: list[Any] = []
     enclosure = None
@@ -657,7 +664,7 @@ def _atom_entry(entry: Any, url: str, utf8: bool, feed_author: str, now: datetim
                 alternates.append(child)
                 link = _alternate(child, url) or link  # the last one, as feedparser
         elif tag == _A_SUMMARY:
-            summary, summary_kind = _text(child), _atom_kind(child)
+            summary, summary_kind, summary_el = _text(child), _atom_kind(child), child
         elif tag == _A_CONTENT:
             if child.get("src"):
                 raise Unusual
@@ -704,6 +711,9 @@ def _atom_entry(entry: Any, url: str, utf8: bool, feed_author: str, now: datetim
         summary, summary_is_clean = _read(summary, utf8)
     summary_text = ""
     if summary:
+        if not content and summary_kind == "html" and has_markup(summary):
+            # No full content: the summary's markup is kept as the content.
+            content_html = _content_html(summary, summary_is_clean, _base(summary_el, url))
         if not summary_is_clean:
             summary = clean(summary)
         summary_text = clean_html_to_text(summary) if summary_kind == "html" else summary.strip()
