@@ -411,3 +411,20 @@ def test_sources_and_unsubscribe(run, http_server, tmp_path, capsys):
     assert code == 0 and out.strip() == "Subscribed to 1 feed (2 new stories)."
     assert {s["title"]: s["polled"] for s in json.loads(run("sources", "--json")[1])} == {
         "Harbour News": True}
+
+
+def test_an_older_library_is_upgraded_with_a_note(run):
+    import sqlite3
+
+    code, _, err = run("list")
+    assert code == 0 and err == ""
+    old = sqlite3.connect(run.library)
+    old.executescript("DROP TABLE reading_positions; PRAGMA user_version = 3;")
+    old.close()
+    code, _, err = run("list")
+    assert code == 0
+    assert err == ("broadsheet: Upgrading lib.sqlite3 from schema 3 to 4; "
+                   "the old file is kept as lib.sqlite3.schema-3.bak.\n")
+    assert (run.library.parent / "lib.sqlite3.schema-3.bak").exists()
+    code, _, err = run("list")
+    assert code == 0 and err == ""

@@ -384,8 +384,11 @@ def test_a_schema_2_library_gets_prefix_search_and_content_hashes(tmp_path):
         "COMMIT;"
     )
     old.close()
-    library = Library.open(path)
+    notes: list[str] = []
+    library = Library.open(path, upgrading=notes.append)
     try:
+        assert notes == ["Upgrading lib.sqlite3 from schema 2 to 4; "
+                         "the old file is kept as lib.sqlite3.schema-2.bak"]
         assert library.schema_version == SCHEMA_VERSION == 4
         library.set_reading_position(7, 3)  # schema 4: stories remember where they were left
         assert library.reading_position(7) == 3

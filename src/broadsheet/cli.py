@@ -261,7 +261,8 @@ def _one_line(error: BaseException) -> str:
 def _services(args: argparse.Namespace) -> Iterator[Any]:
     from broadsheet.services import Services
 
-    services = Services.open(args.library)
+    services = Services.open(
+        args.library, upgrading=lambda note: print(f"broadsheet: {note}.", file=sys.stderr))
     try:
         yield services
     finally:

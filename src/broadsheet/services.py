@@ -595,8 +595,10 @@ class Services:
         self.fetcher_options = fetcher_options or {}
 
     @classmethod
-    def open(cls, path: str | Path | None = None, **fetcher_options: Any) -> Services:
-        return cls(Library.open(Path(path) if path else config.default_library_path()),
+    def open(cls, path: str | Path | None = None,
+             upgrading: Callable[[str], None] | None = None, **fetcher_options: Any) -> Services:
+        """Open the library (see :meth:`Library.open` for ``upgrading``)."""
+        return cls(Library.open(Path(path) if path else config.default_library_path(), upgrading),
                    fetcher_options)
 
     @property

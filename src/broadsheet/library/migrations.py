@@ -66,6 +66,9 @@ def migrate(db: sqlite3.Connection, path: Path, current: int, target: int,
     if current >= target:
         return None
     backup = backup_path(path, current)
+    if progress:
+        progress(f"Upgrading {path.name} from schema {current} to {target}; "
+                 f"the old file is kept as {backup.name}")
     copy = sqlite3.connect(backup)
     try:
         db.backup(copy)
@@ -77,8 +80,6 @@ def migrate(db: sqlite3.Connection, path: Path, current: int, target: int,
     script += f"PRAGMA user_version = {target};"
     script += f"UPDATE meta SET value = '{target}' WHERE key = 'schema_version';"
     script += "COMMIT;"
-    if progress:
-        progress(f"Upgrading {path.name} from schema {current} to {target}")
     try:
         db.executescript(script)
     except BaseException:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -178,7 +178,10 @@ class Library:
     # -- opening -----------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path) -> Library:
+    def open(cls, path: str | Path, upgrading: Callable[[str], None] | None = None) -> Library:
+        """Open (or create) a library file.  One written by an older broadsheet
+        is upgraded after a backup copy; ``upgrading`` is told first, in one
+        sentence (a big file takes a few seconds to copy)."""
         path = Path(path).expanduser()
         exists = path.exists()
         if exists:
@@ -203,7 +206,7 @@ class Library:
             if not exists:
                 library._create()
             elif library.schema_version < SCHEMA_VERSION:
-                migrate(db, path, library.schema_version, SCHEMA_VERSION)
+                migrate(db, path, library.schema_version, SCHEMA_VERSION, upgrading)
         except sqlite3.Error as error:
             db.close()
             raise LibraryError(f"Cannot use {path} as a library: {error}.") from None
