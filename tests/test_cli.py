@@ -392,7 +392,7 @@ def test_sources_and_unsubscribe(run, http_server, tmp_path, capsys):
     assert code == 0 and "(unsubscribed)" in out and "River News" not in out
     assert "     1 story    Harbour News" in out
     code, out, err = run("unsubscribe", str(harbour_id))
-    assert code == 1 and err.strip() == "broadsheet: Harbour News is unsubscribed from already."
+    assert code == 1 and err.strip() == "broadsheet: Harbour News is already unsubscribed."
     # Not polled, not in the OPML export; kept as unsubscribed through the JSON export.
     asked = len(http_server.paths())
     code, out, err = run("refresh")

@@ -641,10 +641,13 @@ def test_document_links_in_reading_order_once_each():
         Block(PARAGRAPH, (Span("See "), Span("the report", link=2), Span(" and "), Span("this", link=1))),
         Block(PARAGRAPH, (Span("Again: "), Span("the report, once more", link=2), Span("bad", link=9))),
         Block(PARAGRAPH, (Span("Third", link=3),)),
-    ], links=["https://a.example/1", "https://a.example/2", "https://a.example/3"])
+        Block(PARAGRAPH, (Span("a "), Span("split ", link=4), Span("link", ("em",), link=4), Span("."),
+                          Span("split", link=4))),
+    ], links=["https://a.example/1", "https://a.example/2", "https://a.example/3", "https://a.example/4"])
     assert document_links(document) == [("the report", "https://a.example/2", 0),
                                          ("this", "https://a.example/1", 0),
-                                         ("Third", "https://a.example/3", 2)]
+                                         ("Third", "https://a.example/3", 2),
+                                         ("split link", "https://a.example/4", 3)]
 
 
 async def test_the_links_of_a_story_open_save_and_copy(tmp_path, http_server, monkeypatch):

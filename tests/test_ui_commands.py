@@ -176,11 +176,14 @@ async def test_unsubscribing_from_the_sources_view(library):
         await pilot.press("D")  # once is enough
         await settle(app, pilot)
         assert not isinstance(app.screen, Confirm)
+        assert str(list(app._notifications)[-1].message) == "Harbour [/] News is already unsubscribed."
         # The Welcome stories are not a feed.
         table.move_cursor(row=next(i for i, s in enumerate(screen.rows) if s.kind != "feed"))
         await pilot.press("D")
         await settle(app, pilot)
         assert not isinstance(app.screen, Confirm)
+        assert str(list(app._notifications)[-1].message) == (
+            "Welcome is not a feed; only feeds can be unsubscribed from.")
         await pilot.press("q")
         await settle(app, pilot)
         assert isinstance(app.screen, ListScreen)

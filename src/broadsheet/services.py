@@ -732,7 +732,7 @@ class Services:
     def delete_tag(self, name: str) -> int:
         return self.library.delete_tag(name)
 
-    def sources(self) -> list[Any]:
+    def sources(self) -> list[Source]:
         return self.library.sources()
 
     def unsubscribe(self, feed: str | int) -> tuple[Source, int, int]:
@@ -750,7 +750,7 @@ class Services:
             raise ServiceError(f"{clean_line(source.title, 200)} is not a feed; only feeds "
                                "can be unsubscribed from.")
         if source.state == "unsubscribed":
-            raise ServiceError(f"{clean_line(source.title, 200)} is unsubscribed from already.")
+            raise ServiceError(f"{clean_line(source.title, 200)} is already unsubscribed.")
         deleted, kept = self.library.unsubscribe(source.id)
         return source, deleted, kept
 

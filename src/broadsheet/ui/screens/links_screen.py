@@ -28,16 +28,20 @@ if TYPE_CHECKING:
 
 def document_links(document: Document) -> list[tuple[str, str, int]]:
     """(text, address, block) of each link of the document, in reading order,
-    once each (the first text it is given)."""
-    seen: dict[int, tuple[str, str, int]] = {}
+    once each, with the text it is first given (all of it, when the link's
+    text is split over styled runs)."""
+    found: dict[int, list] = {}
     for index, block in enumerate(document.blocks):
+        previous = None
         for span in block.spans:
             number = span.link
-            if number is None or not 0 < number <= len(document.links) or number in seen:
-                continue
-            seen[number] = (span.text, document.links[number - 1], index)
-        # the rest of a link's text (a link split over styled spans) is not needed
-    return list(seen.values())
+            if number is not None and 0 < number <= len(document.links):
+                if number not in found:
+                    found[number] = [span.text, document.links[number - 1], index]
+                elif number == previous and found[number][2] == index:
+                    found[number][0] += span.text  # the same link, on: its text goes on
+            previous = number
+    return [(text.strip(), url, block) for text, url, block in found.values()]
 
 
 class LinksScreen(ModalScreen["Story | None"]):

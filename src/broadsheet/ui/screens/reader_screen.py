@@ -497,6 +497,7 @@ class ReaderScreen(Screen):
             self.notify("This story's text has no links." if document is not None
                         else "The story's text is not here yet.", markup=False)
             return
+
         def chosen(story: Story | None) -> None:
             if story is not None:  # a saved article or Welcome story: read here
                 self.load(story)

@@ -134,7 +134,7 @@ class SourcesScreen(Screen[str | None]):
             self.notify(f"{title} is not a feed; only feeds can be unsubscribed from.", markup=False)
             return
         if source.state == "unsubscribed":
-            self.notify(f"{title} is unsubscribed from already.", markup=False)
+            self.notify(f"{title} is already unsubscribed.", markup=False)
             return
         question = Text("Unsubscribe from ")
         question.append(title, style="bold")
