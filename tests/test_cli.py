@@ -428,3 +428,26 @@ def test_an_older_library_is_upgraded_with_a_note(run):
     assert (run.library.parent / "lib.sqlite3.schema-3.bak").exists()
     code, _, err = run("list")
     assert code == 0 and err == ""
+
+
+def test_read_by_address_in_the_library_or_not(run, http_server):
+    http_server.add("/story", article_page("Tides"))
+    http_server.add("/elsewhere", article_page("Currents"))
+    run("add", http_server.url("/story"))
+    (story,) = listed(run)
+    code, by_id, err = run("read", str(story["id"]))
+    assert code == 0 and by_id.startswith("Tides\n")
+    code, by_url, err = run("read", http_server.url("/story"))
+    assert code == 0 and by_url == by_id
+    asked = len(http_server.paths())
+    code, text, err = run("read", http_server.url("/elsewhere"))  # read, not saved
+    assert code == 0 and "harbour commission" in text and err == ""
+    assert len(http_server.paths()) == asked + 1 and len(listed(run)) == 1
+    code, text, err = run("read", "tides")
+    assert code == 1 and err.strip() == ("broadsheet: give a story's id (see 'broadsheet list') "
+                                         "or an http(s) address, not 'tides'.")
+
+
+def test_refresh_with_no_feeds_says_how_to_add_one(run):
+    code, out, err = run("refresh")
+    assert code == 0 and out.strip() == "No feeds to refresh; 'broadsheet add URL' subscribes to one."

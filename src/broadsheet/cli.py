@@ -104,9 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="print a JSON array")
 
     read = commands.add_parser("read", help="print a story's clean text",
-                               description="Print a story's clean text (fetching it once if "
-                               "the feed gave only a summary).")
-    read.add_argument("id", type=int, metavar="ID")
+                               description="Print a story's clean text, by its id or its "
+                               "address (fetching it once if the feed gave only a summary). An "
+                               "address that is not in the library is read without saving it.")
+    read.add_argument("story", metavar="ID|URL")
 
     extract = commands.add_parser(
         "extract", help="print the clean text of a page (no library)",
@@ -356,6 +357,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         report = _run_with_progress(
             "Refreshing", lambda update: services.refresh(update), quiet=args.quiet
         )
+    if not report.sources:
+        print("No feeds to refresh; 'broadsheet add URL' subscribes to one.")
+        return EXIT_OK
     if not args.quiet or report.failed:
         print(report.summary())
         _list_failures(report.failed)
@@ -407,14 +411,24 @@ def cmd_read(args: argparse.Namespace) -> int:
 
     from broadsheet.services import FullTextUnavailable
 
+    wanted = args.story.strip()
+    is_url = wanted.lower().startswith(("http://", "https://"))
+    if not wanted.isdigit() and not is_url:
+        raise CommandError(f"give a story's id (see 'broadsheet list') or an http(s) address, "
+                           f"not {wanted[:80]!r}")
     with _services(args) as services:
-        story = services.story(args.id)
-        try:
-            document = asyncio.run(services.open_document(args.id))
-        except FullTextUnavailable as error:
-            print(f"broadsheet: {_one_line(error)[:-1]}; showing the feed's summary.",
-                  file=sys.stderr)
-            document = error.fallback
+        story_id = int(wanted) if not is_url else services.story_at(wanted)
+        if story_id is not None:
+            story = services.story(story_id)
+            try:
+                document = asyncio.run(services.open_document(story_id))
+            except FullTextUnavailable as error:
+                print(f"broadsheet: {_one_line(error)[:-1]}; showing the feed's summary.",
+                      file=sys.stderr)
+                document = error.fallback
+    if story_id is None:  # not in the library: read as extract reads it, nothing saved
+        args.target, args.format = wanted, "text"
+        return cmd_extract(args)
     header = [document.title or story.title]
     details = [d for d in (story.source_title, document.byline, iso(story.published)) if d]
     if details:

@@ -762,6 +762,10 @@ class Services:
 
     # -- reading ---------------------------------------------------------------
 
+    def story_at(self, url: str) -> int | None:
+        """The id of the newest story at ``url`` (any source), if any."""
+        return self.library.story_at(url.strip())
+
     def kept_story_at(self, url: str) -> Story | None:
         """The saved article or Welcome story at ``url`` (a link to it opens
         it in the reader)."""
