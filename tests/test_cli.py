@@ -286,13 +286,18 @@ def test_tui_refuses_without_a_terminal(tmp_path):
     assert not (tmp_path / "l.sqlite3").exists()
 
 
-def test_read_falls_back_to_the_summary_when_the_page_fails(run, http_server):
-    http_server.add("/feed.xml", rss([("f1", "Teaser", http_server.url("/f1"),
-                                       "Only the teaser survives.")]),
+def _teaser_behind_a_failing_page(run, http_server, teaser):
+    """A feed of one story with only a teaser, whose page answers 503."""
+    http_server.add("/feed.xml", rss([("f1", "Teaser", http_server.url("/f1"), teaser)]),
                     content_type="application/rss+xml")
     http_server.add("/f1", "down for maintenance", status=503)
     run("add", http_server.url("/feed.xml"))
     (story,) = listed(run)
+    return story
+
+
+def test_read_falls_back_to_the_summary_when_the_page_fails(run, http_server):
+    story = _teaser_behind_a_failing_page(run, http_server, "Only the teaser survives.")
     code, text, err = run("read", str(story["id"]))
     assert code == 0
     assert "Only the teaser survives." in text
@@ -305,12 +310,7 @@ def test_read_falls_back_to_the_summary_when_the_page_fails(run, http_server):
 
 
 def test_annotate_quotes_the_feeds_summary_when_the_page_fails(run, http_server):
-    http_server.add("/feed.xml", rss([("f1", "Teaser", http_server.url("/f1"),
-                                       "Only the teaser survives the outage.")]),
-                    content_type="application/rss+xml")
-    http_server.add("/f1", "down for maintenance", status=503)
-    run("add", http_server.url("/feed.xml"))
-    (story,) = listed(run)
+    story = _teaser_behind_a_failing_page(run, http_server, "Only the teaser survives the outage.")
     code, out, err = run("annotate", str(story["id"]), "--quote", "teaser survives", "--note", "n")
     assert code == 0, err
     assert err.strip() == ("broadsheet: Could not fetch the full text: "
