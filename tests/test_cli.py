@@ -451,3 +451,4 @@ def test_read_by_address_in_the_library_or_not(run, http_server):
 def test_refresh_with_no_feeds_says_how_to_add_one(run):
     code, out, err = run("refresh")
     assert code == 0 and out.strip() == "No feeds to refresh; 'broadsheet add URL' subscribes to one."
+    assert run("refresh", "--quiet") == (0, "", "")  # --quiet prints only failures

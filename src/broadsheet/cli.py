@@ -358,7 +358,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
             "Refreshing", lambda update: services.refresh(update), quiet=args.quiet
         )
     if not report.sources:
-        print("No feeds to refresh; 'broadsheet add URL' subscribes to one.")
+        if not args.quiet:
+            print("No feeds to refresh; 'broadsheet add URL' subscribes to one.")
         return EXIT_OK
     if not args.quiet or report.failed:
         print(report.summary())
