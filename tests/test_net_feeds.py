@@ -805,3 +805,26 @@ def test_atom_content_copied_to_the_summary_is_read_once_more():
         assert item.content_html == once
         assert item.summary == html_to_text(_feedparser_text(once, True))
     assert fast.items[0].summary == "café" and fast.items[0].content_html == "<p>cafÃ©</p>"
+
+
+def test_relative_ids_are_joined_to_the_base_as_feedparser_joins_them():
+    # Otherwise an item would get another id whenever its feed goes to
+    # feedparser (one unusual element is enough), and come back as new.
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><link>https://ex.org/</link>
+<item><title>a</title><guid>12345</guid></item>
+<item><title>b</title><guid isPermaLink="true">post/6</guid></item>
+<item><title>c</title><guid isPermaLink="false">12347</guid></item>
+<item><title>d</title><guid>https://ex.org/abs</guid></item>
+</channel></rss>"""
+    atom = b"""<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>
+<entry><id>a</id><title>A</title></entry><entry><id>tag:x,2020:1</id><title>B</title></entry>
+<entry xml:base="https://other.example/dir/"><id>7</id><title>C</title></entry></feed>"""
+    fast_rss = _fast_only(rss, "https://ex.org/feeds/rss.xml")
+    assert [i.guid for i in fast_rss.items] == [
+        "https://ex.org/feeds/12345", "https://ex.org/feeds/post/6", "12347", "https://ex.org/abs"]
+    fast_atom = _fast_only(atom, "https://ex.org/feeds/atom.xml")
+    assert [i.guid for i in fast_atom.items] == [
+        "https://ex.org/feeds/a", "tag:x,2020:1", "https://other.example/dir/7"]
+    for data, fast, url in ((rss, fast_rss, "https://ex.org/feeds/rss.xml"),
+                            (atom, fast_atom, "https://ex.org/feeds/atom.xml")):
+        assert _comparable(fast) == _comparable(_feedparser_only(data, url))

@@ -371,6 +371,24 @@ def _resolve_links(markup: str, base: str | None) -> str:
     return _URI_ATTR.sub(absolute, markup)
 
 
+_OTHER_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):(?!//)")
+
+
+def _id(text: str, el: Any, url: str) -> str:
+    """An item's id as feedparser keeps it: a relative one ("12345", "post/5")
+    joined to the base, as feedparser does for an RSS guid that is a
+    permalink and for every Atom id.  (Otherwise the same item would get
+    another id whenever its feed is read by feedparser instead.)"""
+    if not text or (text.startswith(("http://", "https://")) and _plain_http(text)):
+        return text
+    scheme = _OTHER_SCHEME.match(text)
+    if scheme and scheme.group(1).lower() not in ("http", "https"):
+        return text  # tag:, urn: …: joining leaves another scheme as it is
+    from feedparser.urls import _urljoin
+
+    return _urljoin(_base(el, url), text)
+
+
 def _base(el: Any, fallback: str) -> str:
     try:
         return el.base or fallback
@@ -420,7 +438,7 @@ def parse_tree(
     if charset is not None and _codec(charset) != encoding:
         raise Unusual  # feedparser lets the HTTP header win; lxml read the document's own
     utf8 = encoding == "utf-8"
-    skip = _Skip(known, seen, utf8)
+    skip = _Skip(known, seen, utf8, url)
     now = datetime.now(timezone.utc)  # what every item's date is judged against
     if tag == "rss":
         return _rss(root, url, utf8, skip, now)
@@ -430,10 +448,11 @@ def parse_tree(
 class _Skip:
     """Which items are known already, by their own id alone."""
 
-    def __init__(self, known: Container[str], seen: set[str] | None, utf8: bool) -> None:
+    def __init__(self, known: Container[str], seen: set[str] | None, utf8: bool, url: str) -> None:
         self.known = known
         self.seen = seen
         self.utf8 = utf8
+        self.url = url
 
     def __call__(self, item: Any, id_tag: str) -> bool:
         if not self.known:
@@ -441,7 +460,12 @@ class _Skip:
         ids = item.findall(id_tag)
         if len(ids) != 1 or len(ids[0]) or not ids[0].text:
             return False
-        text = _feedparser_text(ids[0].text.strip(), self.utf8)
+        el = ids[0]
+        text = el.text.strip()
+        # Joined to the base as the item's reader joins it (see _id).
+        if id_tag != "guid" or el.get("isPermaLink", el.get("ispermalink", "true")) == "true":
+            text = _id(text, el, self.url)
+        text = _feedparser_text(text, self.utf8)
         if not text:
             return False
         guid = item_guid(text, None, "", "", None)  # what make_item() would make of it
@@ -568,7 +592,7 @@ def _rss_item(item: Any, url: str, utf8: bool, now: datetime) -> FeedItem:
         content_html = _content_html(markup, markup_is_clean, _base(item, url))
     summary = clean_html_to_text(_clean_text(description, utf8)) if description else ""
     return clean_item(
-        guid=_feedparser_text(guid, utf8) or None,
+        guid=_feedparser_text(_id(guid, guid_el, url) if guid_is_link else guid, utf8) or None,
         url=link,
         title=clean_line(title),
         author=_authors([_feedparser_text(p, utf8) for p in people]),
@@ -640,7 +664,7 @@ def _atom_entry(entry: Any, url: str, utf8: bool, feed_author: str, now: datetim
     title = guid = published = updated = ""
     summary = content = None
     summary_kind = content_kind = "text"
-    summary_el = None
+    summary_el = guid_el = None
     link = None
     alternates: list[Any] = []
     enclosure = None
@@ -653,7 +677,7 @@ def _atom_entry(entry: Any, url: str, utf8: bool, feed_author: str, now: datetim
         if tag == _A_TITLE:
             title = _plain(_feedparser_text(_text(child), utf8), _atom_kind(child))
         elif tag == _A_ID:
-            guid = _text(child)
+            guid, guid_el = _text(child), child
         elif tag == _A_LINK:
             if child.get("href") is None:
                 raise Unusual  # feedparser reads the element's text then
@@ -718,7 +742,7 @@ def _atom_entry(entry: Any, url: str, utf8: bool, feed_author: str, now: datetim
             summary = clean(summary)
         summary_text = clean_html_to_text(summary) if summary_kind == "html" else summary.strip()
     return clean_item(
-        guid=_feedparser_text(guid, utf8) or None,
+        guid=_feedparser_text(_id(guid, guid_el, url), utf8) or None,
         url=link,
         title=clean_line(title),
         author=_authors([_feedparser_text(p, utf8) for p in people]) or feed_author,
