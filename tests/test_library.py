@@ -657,3 +657,24 @@ def test_reading_positions_are_kept_reset_with_the_text_and_exported(lib, tmp_pa
     assert lib.reading_position(story) == 0 and lib.reading_position(bare) == 4
     lib.unsubscribe(feed_id)  # the stories go, and their positions with them
     assert lib._db.execute("SELECT COUNT(*) FROM reading_positions").fetchone()[0] == 0
+
+
+def test_a_story_stored_under_its_former_id_takes_the_new_one(lib):
+    feed_id, _ = lib.add_feed("https://ex.org/feeds/rss.xml", "Example")
+    lib.add_items(feed_id, [FeedItem(guid="12345", url=None, title="Stored before"),
+                            FeedItem(guid="post/6", url=None, title="Both")])
+    both_new = lib.add_items(feed_id, [FeedItem(guid="https://ex.org/feeds/post/6", url=None,
+                                                title="Both, new id")])
+    assert len(both_new) == 1
+    new = lib.add_items(feed_id, [
+        FeedItem(guid="https://ex.org/feeds/12345", url=None, title="Stored before",
+                 former_guid="12345"),
+        FeedItem(guid="https://ex.org/feeds/post/6", url=None, title="Both", former_guid="post/6"),
+        FeedItem(guid="https://ex.org/feeds/7", url=None, title="New", former_guid="7"),
+    ])
+    assert [lib.story(i).title for i in new] == ["New"]
+    guids = {r[0] for r in lib._db.execute("SELECT guid FROM stories")}
+    assert guids == {"https://ex.org/feeds/12345", "post/6", "https://ex.org/feeds/post/6",
+                     "https://ex.org/feeds/7"}
+    assert lib.add_items(feed_id, [FeedItem(guid="https://ex.org/feeds/12345", url=None,
+                                            title="Stored before", former_guid="12345")]) == []

@@ -825,6 +825,9 @@ def test_relative_ids_are_joined_to_the_base_as_feedparser_joins_them():
     fast_atom = _fast_only(atom, "https://ex.org/feeds/atom.xml")
     assert [i.guid for i in fast_atom.items] == [
         "https://ex.org/feeds/a", "tag:x,2020:1", "https://other.example/dir/7"]
+    # The ids they had before, for stories stored under them.
+    assert [i.former_guid for i in fast_rss.items] == ["12345", "post/6", None, None]
+    assert [i.former_guid for i in fast_atom.items] == ["a", None, "7"]
     for data, fast, url in ((rss, fast_rss, "https://ex.org/feeds/rss.xml"),
                             (atom, fast_atom, "https://ex.org/feeds/atom.xml")):
         assert _comparable(fast) == _comparable(_feedparser_only(data, url))

@@ -431,3 +431,17 @@ async def test_a_refresh_whose_host_memory_cannot_be_written_still_reports(servi
     monkeypatch.setattr(Library, "remember_host_shares", cannot)
     report = await services.refresh()
     assert report.new_stories == 3 and not report.failed
+
+
+async def test_stories_stored_under_bare_ids_are_not_new_again(services, http_server):
+    from broadsheet.model import FeedItem
+
+    url = http_server.add("/bare.xml", _rss_feed("bare", range(3)), "application/rss+xml")
+    source_id, _ = services.library.add_feed(url, "bare")
+    # As an earlier broadsheet stored them: the guid as written ("bare-0").
+    services.library.add_items(source_id, [FeedItem(guid=f"bare-{n}", url=None, title=f"bare story {n}")
+                                           for n in range(3)])
+    report = await services.refresh()
+    assert report.new_stories == 0 and not report.failed
+    assert {r[0] for r in services.library._db.execute("SELECT guid FROM stories")} == {
+        http_server.url(f"/bare-{n}") for n in range(3)}

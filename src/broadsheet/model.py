@@ -275,6 +275,10 @@ class FeedItem:
     published: datetime | None = None
     summary: str = ""
     content_html: str = ""
+    # The id broadsheet gave this item before relative ids were joined to the
+    # feed's base (as feedparser joins them); a story stored under it takes
+    # ``guid`` instead of coming back as new.
+    former_guid: str | None = None
 
 
 @dataclass(slots=True)

@@ -526,6 +526,7 @@ class Library:
         # New stories of a feed carry the feed's own tags (from OPML folders).
         tag_names += [t for t in self._source_tags(db, source_id) if t not in tag_names]
         rows: dict[str, tuple[Any, ...]] = {}
+        former: dict[str, str] = {}  # an id stored before -> the id the item has now
         for item in items:
             title = clean_line(item.title)
             summary = clean(item.summary)
@@ -534,14 +535,24 @@ class Library:
                 rows[guid] = (source_id, guid, item.url, title, clean_line(item.author),
                               iso(item.published), now_text, _sort_ts(item.published, now),
                               summary, item.content_html or "")
+                if item.former_guid and item.former_guid != guid:
+                    former[clean_line(item.former_guid, 2000)] = guid
         new_ids: list[int] = []
         known = {
             r[0] for r in db.execute(
                 "SELECT guid FROM stories WHERE source_id = ? AND guid IN "
                 "(SELECT value FROM json_each(?))",
-                (source_id, json.dumps(list(rows))),
+                (source_id, json.dumps([*rows, *former])),
             )
         } if rows else set()
+        for old_guid in known & former.keys():
+            # Stored under its former id: it takes the new one (unless a story
+            # has that already), and is known.
+            guid = former[old_guid]
+            if guid not in known:
+                db.execute("UPDATE stories SET guid = ? WHERE source_id = ? AND guid = ?",
+                           (guid, source_id, old_guid))
+                known.add(guid)
         fresh = [row for guid, row in rows.items() if guid not in known]
         if fresh:
             first = db.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM stories").fetchone()[0]

@@ -389,6 +389,14 @@ def _id(text: str, el: Any, url: str) -> str:
     return _urljoin(_base(el, url), text)
 
 
+def _former_id(raw: str, joined: str, utf8: bool, item: FeedItem) -> FeedItem:
+    """``item``, with the id broadsheet gave it before ids were joined to the
+    base, when joining changed it (see :attr:`FeedItem.former_guid`)."""
+    if raw and joined != raw:
+        item.former_guid = item_guid(_feedparser_text(raw, utf8), None, "", "", None)
+    return item
+
+
 def _base(el: Any, fallback: str) -> str:
     try:
         return el.base or fallback
@@ -591,8 +599,9 @@ def _rss_item(item: Any, url: str, utf8: bool, now: datetime) -> FeedItem:
         markup, markup_is_clean = _read(description, utf8)
         content_html = _content_html(markup, markup_is_clean, _base(item, url))
     summary = clean_html_to_text(_clean_text(description, utf8)) if description else ""
-    return clean_item(
-        guid=_feedparser_text(_id(guid, guid_el, url) if guid_is_link else guid, utf8) or None,
+    item_id = _id(guid, guid_el, url) if guid_is_link else guid
+    return _former_id(guid, item_id, utf8, clean_item(
+        guid=_feedparser_text(item_id, utf8) or None,
         url=link,
         title=clean_line(title),
         author=_authors([_feedparser_text(p, utf8) for p in people]),
@@ -601,7 +610,7 @@ def _rss_item(item: Any, url: str, utf8: bool, now: datetime) -> FeedItem:
         content_html=content_html,
         enclosure=enclosure,
         now=now,
-    )
+    ))
 
 
 def _first_date(*texts: str) -> datetime | None:
@@ -741,8 +750,9 @@ def _atom_entry(entry: Any, url: str, utf8: bool, feed_author: str, now: datetim
         if not summary_is_clean:
             summary = clean(summary)
         summary_text = clean_html_to_text(summary) if summary_kind == "html" else summary.strip()
-    return clean_item(
-        guid=_feedparser_text(_id(guid, guid_el, url), utf8) or None,
+    item_id = _id(guid, guid_el, url)
+    return _former_id(guid, item_id, utf8, clean_item(
+        guid=_feedparser_text(item_id, utf8) or None,
         url=link,
         title=clean_line(title),
         author=_authors([_feedparser_text(p, utf8) for p in people]) or feed_author,
@@ -751,4 +761,4 @@ def _atom_entry(entry: Any, url: str, utf8: bool, feed_author: str, now: datetim
         content_html=content_html,
         enclosure=enclosure,
         now=now,
-    )
+    ))
