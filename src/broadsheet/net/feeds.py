@@ -514,12 +514,14 @@ def clean_item(
     content_html: str,
     enclosure: str | None = None,
     now: datetime | None = None,
+    former_guid: str | None = None,
 ) -> FeedItem:
     """:func:`make_item` for parts that are clean already, and not cleaned again:
     ``title`` as ``clean_line(text)`` leaves it, ``author`` as
     ``clean_line(text, limit=200)``, ``summary`` and ``content_html`` as
     ``clean(text).strip()`` (what :func:`html_to_text` returns is such a
-    summary).  ``now``: the moment dates are judged against (see :func:`sane_date`)."""
+    summary).  ``now``: the moment dates are judged against (see :func:`sane_date`);
+    ``former_guid``: see :attr:`FeedItem.former_guid`."""
     if not summary and content_html:
         summary = clean_html_to_text(content_html)
     return FeedItem(
@@ -530,6 +532,7 @@ def clean_item(
         published=sane_date(published, now),
         summary=summary,
         content_html=content_html,
+        former_guid=former_guid,
     )
 
 

@@ -374,12 +374,19 @@ def _resolve_links(markup: str, base: str | None) -> str:
 _OTHER_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):(?!//)")
 
 
-def _id(text: str, el: Any, url: str) -> str:
+def _is_permalink(guid_el: Any) -> bool:
+    """An RSS guid is a permalink unless it says isPermaLink="false"."""
+    return guid_el.get("isPermaLink", guid_el.get("ispermalink", "true")) == "true"
+
+
+def _item_id(text: str, el: Any, url: str) -> str:
     """An item's id as feedparser keeps it: a relative one ("12345", "post/5")
     joined to the base, as feedparser does for an RSS guid that is a
     permalink and for every Atom id.  (Otherwise the same item would get
     another id whenever its feed is read by feedparser instead.)"""
-    if not text or (text.startswith(("http://", "https://")) and _plain_http(text)):
+    if not text or (el.tag == "guid" and not _is_permalink(el)):
+        return text
+    if text.startswith(("http://", "https://")) and _plain_http(text):
         return text
     scheme = _OTHER_SCHEME.match(text)
     if scheme and scheme.group(1).lower() not in ("http", "https"):
@@ -389,12 +396,12 @@ def _id(text: str, el: Any, url: str) -> str:
     return _urljoin(_base(el, url), text)
 
 
-def _former_id(raw: str, joined: str, utf8: bool, item: FeedItem) -> FeedItem:
-    """``item``, with the id broadsheet gave it before ids were joined to the
-    base, when joining changed it (see :attr:`FeedItem.former_guid`)."""
+def _former_id(raw: str, joined: str, utf8: bool) -> str | None:
+    """The id broadsheet gave an item before ids were joined to the base,
+    when joining changed it (see :attr:`FeedItem.former_guid`)."""
     if raw and joined != raw:
-        item.former_guid = item_guid(_feedparser_text(raw, utf8), None, "", "", None)
-    return item
+        return item_guid(_feedparser_text(raw, utf8), None, "", "", None)
+    return None
 
 
 def _base(el: Any, fallback: str) -> str:
@@ -468,12 +475,7 @@ class _Skip:
         ids = item.findall(id_tag)
         if len(ids) != 1 or len(ids[0]) or not ids[0].text:
             return False
-        el = ids[0]
-        text = el.text.strip()
-        # Joined to the base as the item's reader joins it (see _id).
-        if id_tag != "guid" or el.get("isPermaLink", el.get("ispermalink", "true")) == "true":
-            text = _id(text, el, self.url)
-        text = _feedparser_text(text, self.utf8)
+        text = _feedparser_text(_item_id(ids[0].text.strip(), ids[0], self.url), self.utf8)
         if not text:
             return False
         guid = item_guid(text, None, "", "", None)  # what make_item() would make of it
@@ -562,8 +564,7 @@ def _rss_item(item: Any, url: str, utf8: bool, now: datetime) -> FeedItem:
             link_text, link_el = _text(child), child
         elif tag == "guid":
             guid, guid_el = _text(child), child
-            permalink = child.get("isPermaLink", child.get("ispermalink", "true"))
-            guid_is_link = permalink == "true"
+            guid_is_link = _is_permalink(child)
         elif tag == "description":
             description = _text(child)
         elif tag == _CONTENT_ENCODED:
@@ -599,9 +600,10 @@ def _rss_item(item: Any, url: str, utf8: bool, now: datetime) -> FeedItem:
         markup, markup_is_clean = _read(description, utf8)
         content_html = _content_html(markup, markup_is_clean, _base(item, url))
     summary = clean_html_to_text(_clean_text(description, utf8)) if description else ""
-    item_id = _id(guid, guid_el, url) if guid_is_link else guid
-    return _former_id(guid, item_id, utf8, clean_item(
+    item_id = _item_id(guid, guid_el, url)
+    return clean_item(
         guid=_feedparser_text(item_id, utf8) or None,
+        former_guid=_former_id(guid, item_id, utf8),
         url=link,
         title=clean_line(title),
         author=_authors([_feedparser_text(p, utf8) for p in people]),
@@ -610,7 +612,7 @@ def _rss_item(item: Any, url: str, utf8: bool, now: datetime) -> FeedItem:
         content_html=content_html,
         enclosure=enclosure,
         now=now,
-    ))
+    )
 
 
 def _first_date(*texts: str) -> datetime | None:
@@ -750,9 +752,10 @@ def _atom_entry(entry: Any, url: str, utf8: bool, feed_author: str, now: datetim
         if not summary_is_clean:
             summary = clean(summary)
         summary_text = clean_html_to_text(summary) if summary_kind == "html" else summary.strip()
-    item_id = _id(guid, guid_el, url)
-    return _former_id(guid, item_id, utf8, clean_item(
+    item_id = _item_id(guid, guid_el, url)
+    return clean_item(
         guid=_feedparser_text(item_id, utf8) or None,
+        former_guid=_former_id(guid, item_id, utf8),
         url=link,
         title=clean_line(title),
         author=_authors([_feedparser_text(p, utf8) for p in people]) or feed_author,
@@ -761,4 +764,4 @@ def _atom_entry(entry: Any, url: str, utf8: bool, feed_author: str, now: datetim
         content_html=content_html,
         enclosure=enclosure,
         now=now,
-    ))
+    )
