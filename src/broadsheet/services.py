@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from broadsheet import anchoring, config
 from broadsheet.library import FeedState, FeedUpdate, Library, LibraryError
-from broadsheet.model import FEED, Annotation, Document, FeedItem, ParsedFeed, Source, Story, parse_iso
+from broadsheet.model import (
+    BUNDLED, FEED, SAVED, Annotation, Document, FeedItem, ParsedFeed, Source, Story, parse_iso,
+)
 from broadsheet.sanitize import clean_line, error_line
 
 if TYPE_CHECKING:
@@ -769,7 +771,7 @@ class Services:
     def kept_story_at(self, url: str) -> Story | None:
         """The saved article or Welcome story at ``url`` (a link to it opens
         it in the reader)."""
-        story_id = self.library.kept_story_at(url)
+        story_id = self.library.story_at(url, (SAVED, BUNDLED))
         return self.library.story(story_id) if story_id is not None else None
 
     def reading_position(self, story_id: int) -> int:

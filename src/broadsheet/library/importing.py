@@ -52,19 +52,17 @@ def import_batch(library: Library, batch: ImportBatch) -> ImportReport:
         for feed in batch.feeds:
             source_id, created = _feed_source(db, feed.url, feed.title, feed.site_url, now)
             sources[(FEED, feed.url)] = source_id
-            if created and feed.unsubscribed:
-                db.execute("UPDATE sources SET gone = ? WHERE id = ?", (UNSUBSCRIBED, source_id))
-            if not created and not feed.unsubscribed and db.execute(
-                    "UPDATE sources SET gone = 0, failures = 0 WHERE id = ? AND gone != 0",
-                    (source_id,)).rowcount:
-                report.feeds_added += 1  # unsubscribed from, or gone: followed again
-            elif created:
+            if created:
                 report.feeds_added += 1
+                if feed.unsubscribed:
+                    db.execute("UPDATE sources SET gone = ? WHERE id = ?", (UNSUBSCRIBED, source_id))
                 if feed.last_success or feed.last_error:
                     db.execute(
                         "UPDATE sources SET last_success = ?, last_error = ? WHERE id = ?",
                         (iso(feed.last_success), feed.last_error, source_id),
                     )
+            elif not feed.unsubscribed and Library._poll_again(db, source_id):
+                report.feeds_added += 1  # unsubscribed from, or gone: followed again
             else:
                 report.feeds_known += 1
             for tag in feed.tags:

@@ -266,11 +266,9 @@ class Library:
         unsubscribed from, or no longer polled (gone), is polled again, and
         counts as new."""
         with self.transaction() as db:
-            row = db.execute("SELECT id, gone FROM sources WHERE url = ?", (url,)).fetchone()
+            row = db.execute("SELECT id FROM sources WHERE url = ?", (url,)).fetchone()
             if row:
-                if row[1]:
-                    db.execute("UPDATE sources SET gone = 0, failures = 0 WHERE id = ?", (row[0],))
-                return row[0], bool(row[1])
+                return row[0], self._poll_again(db, row[0])
             cursor = db.execute(
                 "INSERT INTO sources (kind, url, title, site_url, created) VALUES (?, ?, ?, ?, ?)",
                 (FEED, url, clean_line(title) or url, site_url, iso(utcnow())),
@@ -299,6 +297,12 @@ class Library:
 
     def bundled_source_id(self, title: str) -> int:
         return self._special_source(BUNDLED, title)
+
+    @staticmethod
+    def _poll_again(db: sqlite3.Connection, source_id: int) -> bool:
+        """Poll a feed that was unsubscribed from or gone; whether it was."""
+        return db.execute("UPDATE sources SET gone = 0, failures = 0 WHERE id = ? AND gone != 0",
+                          (source_id,)).rowcount > 0
 
     def unsubscribe(self, source_id: int) -> tuple[int, int]:
         """Stop following a feed: its untouched stories (see ``_UNTOUCHED``)
@@ -727,23 +731,17 @@ class Library:
             raise LibraryError(f"There is no story {story_id}.")
         return self._story_from_row(row[:-1], row[-1])
 
-    def story_at(self, url: str) -> int | None:
-        """The id of the newest story at ``url``, if any.  It reads every
-        story's address (a tenth of a second at 100,000): for the command
-        line, not for keys."""
-        row = self._db.execute(
-            "SELECT id FROM stories WHERE url = ? ORDER BY id DESC LIMIT 1", (url,)).fetchone()
-        return row[0] if row else None
-
-    def kept_story_at(self, url: str) -> int | None:
-        """The id of a saved article or bundled story at ``url``, if any.  Feed
-        stories are not looked at: with no index on addresses, that would read
-        every story."""
-        row = self._db.execute(
-            "SELECT s.id FROM stories s WHERE s.url = ? AND s.source_id IN "
-            "(SELECT id FROM sources WHERE kind IN (?, ?)) ORDER BY s.id LIMIT 1",
-            (url, SAVED, BUNDLED),
-        ).fetchone()
+    def story_at(self, url: str, kinds: tuple[str, ...] = ()) -> int | None:
+        """The id of the newest story at ``url`` (of a source of one of
+        ``kinds``, when given), if any.  With no index on addresses, every
+        story's address is read (a tenth of a second at 100,000): for the
+        command line, or for the few saved and bundled stories."""
+        where = "url = ?"
+        if kinds:
+            where += (" AND source_id IN (SELECT id FROM sources WHERE kind IN "
+                      f"({', '.join('?' * len(kinds))}))")
+        row = self._db.execute(f"SELECT id FROM stories WHERE {where} ORDER BY id DESC LIMIT 1",
+                               (url, *kinds)).fetchone()
         return row[0] if row else None
 
     def _source_ids_named(self, name: str) -> list[int]:
