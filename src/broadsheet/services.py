@@ -748,13 +748,19 @@ class Services:
         if not found:
             raise ServiceError(f"No source has the id or address {clean_line(text, 200)}.")
         source = found[0]
-        if source.kind != FEED:
-            raise ServiceError(f"{clean_line(source.title, 200)} is not a feed; only feeds "
-                               "can be unsubscribed from.")
-        if source.state == "unsubscribed":
-            raise ServiceError(f"{clean_line(source.title, 200)} is already unsubscribed.")
+        self.check_unsubscribe(source)
         deleted, kept = self.library.unsubscribe(source.id)
         return source, deleted, kept
+
+    @staticmethod
+    def check_unsubscribe(source: Source) -> None:
+        """Raise :class:`ServiceError` when ``source`` cannot be unsubscribed
+        from: it is not a feed, or is unsubscribed already."""
+        title = clean_line(source.title or source.url or "", 200)
+        if source.kind != FEED:
+            raise ServiceError(f"{title} is not a feed; only feeds can be unsubscribed from.")
+        if source.state == "unsubscribed":
+            raise ServiceError(f"{title} is already unsubscribed.")
 
     def story_note(self, story_id: int) -> str:
         return self.library.story_note(story_id)

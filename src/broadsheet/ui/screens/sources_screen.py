@@ -129,13 +129,12 @@ class SourcesScreen(Screen[str | None]):
         if not self.rows or not 0 <= table.cursor_row < len(self.rows):
             return
         source = self.rows[table.cursor_row]
+        try:
+            self.services.check_unsubscribe(source)
+        except Exception as error:  # noqa: BLE001 - shown, never raised into the app
+            self.notify(error_line(error), markup=False)
+            return
         title = clean_line(source.title or source.url or "", 60)
-        if source.kind != "feed":
-            self.notify(f"{title} is not a feed; only feeds can be unsubscribed from.", markup=False)
-            return
-        if source.state == "unsubscribed":
-            self.notify(f"{title} is already unsubscribed.", markup=False)
-            return
         question = Text("Unsubscribe from ")
         question.append(title, style="bold")
         question.append(f"? Its {source.total} {'story goes' if source.total == 1 else 'stories go'}, "
