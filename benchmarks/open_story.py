@@ -260,6 +260,30 @@ async def run(words: int, repeat: int) -> list[tuple[str, float, float, str, str
                              verdict(median, KEY_TARGET_MS)))
             view.clear_selection()
             await pilot.pause()
+            # Find in the story (/): each letter typed finds again in the whole
+            # article and repaints; "t" and "th" match thousands of times.
+            for label, step in (("find: t, th, the, the w", None), ("find: next match", 1)):
+                samples = []
+                for _ in range(repeat):
+                    view.action_cursor_top()
+                    await pilot.pause()
+                    queries = ("t", "th", "the", "the w") if step is None else ("the",)
+                    if step is not None:
+                        view.find("the")
+                    for query in queries:
+                        began = time.perf_counter()
+                        if step is None:
+                            view.find(query)
+                        else:
+                            view.step_match(step)
+                        for y in range(40):
+                            view.render_line(y)
+                        samples.append(time.perf_counter() - began)
+                        await pilot.pause()
+                    view.end_find()
+                median, p90 = _ms(samples)
+                rows.append((f"direct, {label} (action + 40 rows)", median, p90, "readability",
+                             verdict(median, KEY_TARGET_MS)))
             # The same through Pilot (press + pause), beside the reference below.
             for key in ("j", "k", "space", "b", "G", "g"):
                 samples = []

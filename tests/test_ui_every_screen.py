@@ -62,6 +62,7 @@ SCREENS = {
     "annotations": ["A", "j"],
     "sources": ["S"],
     "links": ["enter", "L"],
+    "find": ["enter", "slash", *"keys", "enter"],
     "mark_all_read": ["M"],
     "tags_sidebar": ["T", "j"],
     "rename_tag": ["T", "j", "j", "R"],

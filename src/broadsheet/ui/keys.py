@@ -39,6 +39,7 @@ _CONTEXTS = {
     "SourcesScreen": "sources",
     "FileDialog": "file dialog",
     "LinksScreen": "links",
+    "FindBar": "find in the story",
 }
 
 # Longer words than the footer has room for: for `broadsheet keys`, `?` and the palette.
@@ -87,6 +88,10 @@ DESCRIPTIONS = {
     "reader.previous_story": "Previous story",
     "reader.open_browser": "Open the story in the browser",
     "reader.links": "The story's links: open, save to read later, copy",
+    "reader.find": "Find in the story (enter: next match, escape: close)",
+    "find.next": "Next match (enter too)",
+    "find.previous": "Previous match",
+    "find.close": "Close the find; the cursor stays on the match",
     "reader.page_down": "Page down",
     "reader.page_up": "Page up",
     "reader.select": "Select the paragraph's first sentence (j/k then grow or shrink it)",

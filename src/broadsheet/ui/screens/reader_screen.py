@@ -22,6 +22,7 @@ from broadsheet.sanitize import clean, clean_line, error_line
 from broadsheet.services import HIGHLIGHT_COLORS, FullTextUnavailable
 from broadsheet.ui.screens.note_editor import NoteEditor
 from broadsheet.ui.screens.tag_editor import TagEditor
+from broadsheet.ui.widgets.find_bar import FindBar
 from broadsheet.ui.widgets.reader_view import selection_target, ReaderView
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ class ReaderScreen(Screen):
         Binding("u", "toggle_read", "Read/unread", id="reader.toggle_read", show=False),
         Binding("o", "open_browser", "Browser", id="reader.open_browser"),
         Binding("L", "links", "Links", id="reader.links", show=False),
+        Binding("slash", "find", "Find", id="reader.find", show=False),
         Binding("y", "copy_link", "Copy link", id="reader.copy_link", show=False),
         Binding("q,escape", "back", "Back", id="reader.back"),
     ]
@@ -66,12 +68,15 @@ class ReaderScreen(Screen):
         self.story_note = ""
         self._note_shown: tuple[int, str] | None = None  # what the note panel shows
         self._position: tuple[int, int] | None = None  # (story, paragraph) as stored
+        self._find_origin = 0  # where the find looks from, in the plain text
+        self._last_find = ""  # what was found last, offered again by /
 
     def compose(self) -> ComposeResult:
         yield Static(id="reader-header")
         yield Static(id="story-note")
         yield ReaderView(id="reader")
         yield Static(id="highlight-note")
+        yield FindBar(id="find")
         yield Footer()
 
     @property
@@ -299,6 +304,51 @@ class ReaderScreen(Screen):
             return
         self._remember_position()
         self.dismiss()
+
+    # -- find in the story -----------------------------------------------------
+    @property
+    def find_bar(self) -> FindBar:
+        return self.query_one("#find", FindBar)
+
+    def action_find(self) -> None:
+        if self.view.document is None:
+            self.notify("The story's text is not here yet.", markup=False)
+            return
+        here = self.view.current_range()
+        self._find_origin = here[0] if here is not None else 0
+        query = self.view.find_query or self._last_find
+        self.find_bar.open(query)
+        if query:
+            self.view.find(query, self._find_origin)
+
+    def on_find_bar_changed(self, message: FindBar.Changed) -> None:
+        message.stop()
+        current = self.view.current_match()
+        if current is not None:  # more words typed: from the match shown, as a browser does
+            self._find_origin = current[0]
+        self.view.find(message.query, self._find_origin)
+
+    def on_find_bar_step(self, message: FindBar.Step) -> None:
+        message.stop()
+        if not self.view.find_query:
+            return
+        if not self.view.step_match(message.step):
+            if self.view.current_match() is None:
+                self.app.bell()
+            else:
+                where = "top" if message.step > 0 else "end"
+                self.notify(f"Went on from the {where} of the story.", timeout=2, markup=False)
+
+    def on_find_bar_closed(self, message: FindBar.Closed) -> None:
+        message.stop()
+        if self.view.find_query:
+            self._last_find = self.view.find_query
+        self.view.end_find()
+        self.view.focus()
+
+    def on_reader_view_matches_changed(self, message: ReaderView.MatchesChanged) -> None:
+        message.stop()
+        self.find_bar.show_count(message.current, message.count)
 
     # -- highlights and notes ------------------------------------------------
     def _current_range(self) -> tuple[int, int] | None:

@@ -154,6 +154,26 @@ def _wrap_single_cells(plain: str, width: int) -> list[int]:
     return points
 
 
+# Find in the story: a quote, apostrophe or dash typed matches any of its kind.
+_FIND_ALIKE = {"'": "['‘’ʼ]", '"': "[\"“”„]", "-": "[-‐‑‒–—]"}
+
+
+def find_pattern(query: str) -> re.Pattern[str] | None:
+    """The pattern ``query`` finds in a story: its words in order, any run of
+    spaces between them, case ignored; None for a blank query."""
+    words = query.split()
+    if not words:
+        return None
+    parts = ["".join(_FIND_ALIKE.get(char) or re.escape(char) for char in word) for word in words]
+    return re.compile(r"\s+".join(parts), re.IGNORECASE)
+
+
+def find_matches(query: str, text: str) -> list[tuple[int, int]]:
+    """(start, end) of every match of ``query`` in ``text``, in order."""
+    pattern = find_pattern(query)
+    return [match.span() for match in pattern.finditer(text)] if pattern is not None else []
+
+
 class _Cache(dict):
     """A dict that forgets its oldest entries past ``limit``."""
 
@@ -407,6 +427,8 @@ class ReaderView(ScrollView, can_focus=True):
         "reader--section",
         "reader--cursor",
         "reader--selection",
+        "reader--match",
+        "reader--match-current",
         "reader--note-marker",
         "reader--highlight-yellow",
         "reader--highlight-green",
@@ -427,6 +449,14 @@ class ReaderView(ScrollView, can_focus=True):
         def __init__(self, annotation: Annotation | None) -> None:
             super().__init__()
             self.annotation = annotation
+
+    class MatchesChanged(Message):
+        """The matches of the find changed, or which one is current."""
+
+        def __init__(self, current: int, count: int) -> None:
+            super().__init__()
+            self.current = current  # 1-based; 0 when there is none
+            self.count = count
 
     def __init__(
         self,
@@ -467,6 +497,9 @@ class ReaderView(ScrollView, can_focus=True):
         self._shape_memo: dict[int, tuple[tuple, _Shape]] = {}
         self._current_id: int | None = None  # the highlight ] and [ last landed on
         self._resume_block: int | None = None  # to put at the top once laid out
+        self.find_query = ""  # what the find looks for ("" when it is closed)
+        self._matches: list[tuple[int, int]] = []  # its matches in the plain text
+        self._match = -1  # the current one
 
     # -- content -----------------------------------------------------------
     def now(self) -> datetime:
@@ -487,7 +520,8 @@ class ReaderView(ScrollView, can_focus=True):
         status: str = "",
     ) -> None:
         same_story = self.story is not None and self.story.id == story.id and self.document is document
-        if document is not self.document:
+        new_text = document is not self.document
+        if new_text:
             self._offsets = document.block_offsets() if document is not None else []
             self._plain = None
             self._sentences = {}
@@ -506,6 +540,10 @@ class ReaderView(ScrollView, can_focus=True):
         keep = self.cursor if same_story else 0
         self._resume_block = None
         self.selection = None
+        if new_text and self.find_query:  # the find goes on in the new text, from its top
+            self._matches = find_matches(self.find_query, self._plain_text())
+            self._match = 0 if self._matches else -1
+            self._post_matches()
         self._relayout()
         if not same_story:
             self._current_id = None
@@ -674,18 +712,42 @@ class ReaderView(ScrollView, can_focus=True):
                 index += 1
         return found
 
-    def _shapes(self, column: int) -> tuple[list[_Shape], list[tuple], list[tuple[int, int] | None]]:
-        """Every block's shape, highlights and selected part (counting, not drawing)."""
+    def _matches_by_block(self) -> dict[int, list[tuple[int, int, bool]]]:
+        """The find's matches in each block: (start, end) in the block, and
+        whether it is the current one."""
+        found: dict[int, list[tuple[int, int, bool]]] = {}
+        offsets = self._offsets
+        if not self._matches or not offsets:
+            return found
+        starts = [start for start, _ in offsets]
+        for number, (a, b) in enumerate(self._matches):
+            index = max(0, bisect.bisect_right(starts, a) - 1)
+            while index < len(offsets):
+                start, end = offsets[index]
+                if start >= b:
+                    break
+                lo, hi = max(a, start), min(b, end)
+                if lo < hi:
+                    found.setdefault(index, []).append((lo - start, hi - start, number == self._match))
+                index += 1
+        return found
+
+    def _shapes(self, column: int) -> tuple[list[_Shape], list[tuple], list[tuple[int, int] | None], list[tuple]]:
+        """Every block's shape, highlights, selected part and find matches
+        (counting, not drawing)."""
         blocks = self.blocks
         offsets = self._offsets if self.document is not None else []
         highlights = self._highlights_by_block()
+        found = self._matches_by_block()
         selected = self.selection_range()
         memo = self._shape_memo
         shapes: list[_Shape] = []
         notes_of: list[tuple] = []
         chosen_of: list[tuple[int, int] | None] = []
+        found_of: list[tuple] = []
         for index, block in enumerate(blocks):
             notes = tuple(highlights.get(index, ()))
+            found_of.append(tuple(found.get(index, ())))
             marks: tuple[int, ...] = ()
             if notes and any(mark for *_, mark in notes):
                 base = _base_of(block)
@@ -705,7 +767,7 @@ class ReaderView(ScrollView, can_focus=True):
             shapes.append(shape)
             notes_of.append(notes)
             chosen_of.append(chosen)
-        return shapes, notes_of, chosen_of
+        return shapes, notes_of, chosen_of, found_of
 
     def _layout(self, column: int) -> None:
         story = self.story
@@ -713,7 +775,7 @@ class ReaderView(ScrollView, can_focus=True):
         doc = self.document
         styles = self._styles
         blocks = self.blocks
-        shapes, notes_of, chosen_of = self._shapes(column)
+        shapes, notes_of, chosen_of, found_of = self._shapes(column)
         head: list[Text] = []
         # Header.
         title = clean_line((doc.title if doc and doc.title else story.title) or "(untitled)", None)
@@ -759,7 +821,8 @@ class ReaderView(ScrollView, can_focus=True):
             first_lines.append(height)
             chunk_first.append(height)
             chunks.append(_Chunk(height, shape.height, index, None, shape,
-                                 (block, column, shape.marks, token, chosen_of[index], notes_of[index])))
+                                 (block, column, shape.marks, token, chosen_of[index], notes_of[index],
+                                  found_of[index])))
             height += shape.height
             last_lines.append(height - 1)
             previous_kind = block.kind
@@ -828,7 +891,7 @@ class ReaderView(ScrollView, can_focus=True):
         block = self.blocks[chunk.block]
         shape = chunk.shape
         base = shape.base
-        _, column, marks, _, chosen, notes = chunk.key
+        _, column, marks, _, chosen, notes, found = chunk.key
         styles = self._styles
         text = Text(style="")
         if block.kind == IMAGE:
@@ -861,18 +924,19 @@ class ReaderView(ScrollView, can_focus=True):
                     joined.append(NOTE_MARK, style=styles["reader--note-marker"])
             text = joined
         kind = block.kind
+        kind_style = {PRE: "reader--pre", HEADING: "reader--heading", QUOTE: "reader--quote"}.get(kind)
+        if kind_style is not None:
+            text.stylize(styles[kind_style])
+        for lo, hi, current in found:  # over the block's own style
+            text.stylize(styles["reader--match-current" if current else "reader--match"],
+                         shape.to_marked(base.to_drawn(lo)), shape.to_marked(base.to_drawn(hi, at_end=True)))
         if kind == PRE:
-            text.stylize(styles["reader--pre"])
             out = []
             for line in text.split("\n", allow_blank=True) or [Text("")]:
                 line.expand_tabs(4)
                 line.truncate(column, overflow="crop")
                 out.append(line)
             return out
-        if kind == HEADING:
-            text.stylize(styles["reader--heading"])
-        elif kind == QUOTE:
-            text.stylize(styles["reader--quote"])
         points = shape.starts[1:]
         if text.plain != shape.text:  # never expected: wrap what was drawn
             points = wrap_points(text.plain, max(1, column - shape.prefix))
@@ -1355,6 +1419,77 @@ class ReaderView(ScrollView, can_focus=True):
         else:
             previous = block - 1
             self._set_selection((first_block, first, previous, max(0, len(self._sentences_of(previous)) - 1)))
+
+    # -- find in the story -----------------------------------------------------
+    def find(self, query: str, origin: int | None = None) -> int:
+        """Mark every match of ``query`` in the text and make the first one at
+        or after ``origin`` (an offset of the plain text; the cursor paragraph's
+        start when None) current, with the cursor on it.  Returns how many
+        matches there are; an empty query clears them."""
+        self.find_query = query.strip()
+        text = self._plain_text() if self.document is not None else ""
+        self._matches = find_matches(self.find_query, text)
+        self._match = -1
+        if self._matches:
+            if origin is None:
+                here = self.current_range()
+                origin = here[0] if here is not None else 0
+            index = bisect.bisect_left(self._matches, (origin, -1))
+            self._match = index if index < len(self._matches) else 0
+        self._relayout()
+        self._post_matches()
+        if self._match >= 0:
+            self._show_match()
+        return len(self._matches)
+
+    def step_match(self, step: int) -> bool:
+        """Make the next (``step`` 1) or previous (-1) match current, round the
+        end of the text; False when it went round (or there are none)."""
+        count = len(self._matches)
+        if not count:
+            return False
+        index = self._match + step
+        self._match = index % count
+        self._relayout()
+        self._post_matches()
+        self._show_match()
+        return 0 <= index < count
+
+    def end_find(self) -> None:
+        """Stop finding: the matches are no longer marked; the cursor stays."""
+        had = bool(self._matches)
+        self.find_query = ""
+        self._matches = []
+        self._match = -1
+        if had:
+            self._relayout()
+
+    def current_match(self) -> tuple[int, int] | None:
+        """(start, end) in the plain text of the current match."""
+        return self._matches[self._match] if 0 <= self._match < len(self._matches) else None
+
+    def _post_matches(self) -> None:
+        self.post_message(self.MatchesChanged(self._match + 1, len(self._matches)))
+
+    def _show_match(self) -> None:
+        """The cursor on the current match's paragraph, and the match's line in view."""
+        match = self.current_match()
+        if match is None or not self._offsets:
+            return
+        starts = [start for start, _ in self._offsets]
+        block = max(0, bisect.bisect_right(starts, match[0]) - 1)
+        self.cursor = block
+        lines = self.block_lines(block)
+        chunk = self._chunk_at(lines.start) if lines else None
+        if chunk is None or chunk.shape is None:
+            return
+        shape = chunk.shape
+        drawn = shape.to_marked(shape.base.to_drawn(match[0] - self._offsets[block][0]))
+        row = lines.start + max(0, bisect.bisect_right(shape.starts, drawn) - 1)
+        height = self._viewport_height()
+        top = int(self.scroll_offset.y)
+        if height > 0 and not top <= row < top + height:
+            self.scroll_to(y=max(0, row - height // 3), animate=False, immediate=True)
 
     # -- helpers for the screen ----------------------------------------------
     def current_range(self) -> tuple[int, int] | None:
