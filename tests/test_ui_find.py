@@ -12,7 +12,7 @@ from broadsheet.ui.screens.reader_screen import ReaderScreen
 from broadsheet.ui.widgets.find_bar import FindBar
 from broadsheet.ui.widgets.reader_view import ReaderView, find_matches
 
-from test_ui_selection import P1, make_library, open_reader
+from test_ui_selection import P1, S1, S2, make_library, open_reader, stored
 from uitools import _isolated_config, make_app  # noqa: F401
 
 
@@ -140,4 +140,23 @@ async def test_hostile_words_in_the_field_are_only_text(tmp_path):
         await pilot.pause()
         assert app.is_running and isinstance(app.screen, ReaderScreen)
         assert count_shown(app) == "no match" and view.current_match() is None
+    services.close()
+
+
+async def test_v_after_a_find_selects_the_sentence_of_the_match_and_h_highlights_it(tmp_path):
+    path, services, story_id = make_library(tmp_path)
+    plain = services.plain_text(story_id)
+    app = make_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        view = await open_reader(app, pilot)
+        await pilot.press("slash", *"winter storms", "escape", "v")
+        await pilot.pause()
+        assert view.selection_range() == (plain.index(S2), plain.index(S2) + len(S2))
+        await pilot.press("h")
+        await pilot.pause()
+        assert stored(services, story_id) == [(S2, plain.index(S2), plain.index(S2) + len(S2), "")]
+        # Once the cursor has moved, v starts at the paragraph's first sentence again.
+        await pilot.press("slash", *"winter storms", "escape", "j", "k", "v")
+        await pilot.pause()
+        assert view.selection_range() == (plain.index(S1), plain.index(S1) + len(S1))
     services.close()

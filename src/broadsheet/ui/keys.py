@@ -94,7 +94,7 @@ DESCRIPTIONS = {
     "find.close": "Close the find; the cursor stays on the match",
     "reader.page_down": "Page down",
     "reader.page_up": "Page up",
-    "reader.select": "Select the paragraph's first sentence (j/k then grow or shrink it)",
+    "reader.select": "Select a sentence: the paragraph's first, or the one a find ended on (j/k then grow or shrink it)",
     "reader.story_note": "Note on the whole story",
     "reader.tags": "Edit the story's tags",
     "reader.toggle_read": "Mark read or unread",

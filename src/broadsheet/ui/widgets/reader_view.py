@@ -500,6 +500,7 @@ class ReaderView(ScrollView, can_focus=True):
         self.find_query = ""  # what the find looks for ("" when it is closed)
         self._matches: list[tuple[int, int]] = []  # its matches in the plain text
         self._match = -1  # the current one
+        self._found_at: tuple[int, int] | None = None  # (block, offset in it) of the match a find ended on
 
     # -- content -----------------------------------------------------------
     def now(self) -> datetime:
@@ -1164,6 +1165,7 @@ class ReaderView(ScrollView, can_focus=True):
 
     def watch_cursor(self, old: int, new: int) -> None:
         self._resume_block = None  # moved by hand: that is where to be
+        self._found_at = None
         if self.selection is not None and self.selection[2] != new:
             self.clear_selection()
         self._scroll_cursor_into_view()
@@ -1220,6 +1222,7 @@ class ReaderView(ScrollView, can_focus=True):
     def _set_cursor_quietly(self, block: int) -> None:
         """Move the cursor without scrolling (paging chooses the scroll)."""
         self._resume_block = None
+        self._found_at = None
         block = self.validate_cursor(block)
         self.set_reactive(ReaderView.cursor, block)
         self.refresh()
@@ -1381,8 +1384,9 @@ class ReaderView(ScrollView, can_focus=True):
             self.scroll_to(y=max(0, line - 1), animate=False, immediate=True)
 
     def action_select_sentence(self) -> None:
-        """Select the paragraph's first sentence; again: one more sentence, on
-        into the next paragraph (like j while there is a selection)."""
+        """Select the paragraph's first sentence (right after a find: the
+        sentence of the match); again: one more sentence, on into the next
+        paragraph (like j while there is a selection)."""
         if self.document is None or not self.document.blocks:
             self.app.bell()
             return
@@ -1395,7 +1399,11 @@ class ReaderView(ScrollView, can_focus=True):
             return
         if self.is_attached and self.text_selection is not None:
             self.screen.clear_selection()
-        self._set_selection((block, 0, block, 0))
+        first = 0
+        if self._found_at is not None and self._found_at[0] == block:  # where a find ended
+            at = self._found_at[1]
+            first = max(0, sum(1 for start, _ in self._sentences_of(block) if start <= at) - 1)
+        self._set_selection((block, first, block, first))
 
     def _extend_selection(self) -> None:
         """The selection takes in the next sentence (crossing into the next paragraph)."""
@@ -1456,8 +1464,15 @@ class ReaderView(ScrollView, can_focus=True):
         return 0 <= index < count
 
     def end_find(self) -> None:
-        """Stop finding: the matches are no longer marked; the cursor stays."""
+        """Stop finding: the matches are no longer marked; the cursor stays,
+        and ``v`` then selects the sentence of the match it ended on."""
         had = bool(self._matches)
+        match = self.current_match()
+        self._found_at = None
+        if match is not None and 0 <= self.cursor < len(self._offsets):
+            start = self._offsets[self.cursor][0]
+            if start <= match[0] < self._offsets[self.cursor][1]:
+                self._found_at = (self.cursor, match[0] - start)
         self.find_query = ""
         self._matches = []
         self._match = -1
