@@ -43,6 +43,23 @@ def test_each_problem_is_named_and_the_rest_applies(tmp_path: Path):
     assert "key for app.quit must be a string" in joined
 
 
+def test_refresh_settings_are_read_and_checked(tmp_path: Path):
+    config, _ = _config(tmp_path, "refresh_on_start = true\nrefresh_every = 30\n")
+    assert (config.refresh_on_start, config.refresh_every, config.problems) == (True, 30, [])
+    config, _ = _config(tmp_path, "refresh_every = 0\n")
+    assert (config.refresh_on_start, config.refresh_every, config.problems) == (False, 0, [])
+    for wrong in ('refresh_on_start = "yes"', "refresh_on_start = 1"):
+        config, path = _config(tmp_path, wrong + "\n")
+        assert config.problems == [f"{path}: refresh_on_start must be true or false"]
+        assert config.refresh_on_start is False
+    for wrong in ("refresh_every = 1", "refresh_every = -5", "refresh_every = true", 'refresh_every = "30"',
+                  "refresh_every = 20000", "refresh_every = 2.5"):
+        config, path = _config(tmp_path, wrong + "\n")
+        assert config.problems == [f"{path}: refresh_every must be a number of minutes from 5 to 10080, "
+                                   "or 0 for never"], wrong
+        assert config.refresh_every == 0
+
+
 def test_broken_toml_is_one_problem(tmp_path: Path):
     config, path = _config(tmp_path, 'theme = "nord\n')
     assert config.theme is None

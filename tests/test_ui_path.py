@@ -342,6 +342,42 @@ async def test_the_readers_refresh_runs_in_a_process_of_its_own(tmp_path, http_s
     services.close()
 
 
+async def test_refresh_on_start_and_every_few_minutes_as_the_config_asks(tmp_path, http_server, monkeypatch):
+    import asyncio
+
+    from broadsheet.ui.screens import list_screen
+
+    monkeypatch.setattr(list_screen, "START_REFRESH_DELAY", 0.1)
+    url = _json_feed(http_server, ["First story"])
+    services = Services.open(tmp_path / "lib.sqlite3")
+    await services.add([url])
+    _json_feed(http_server, ["First story", "Second story"])
+
+    async def refreshed(app, pilot, requests: int) -> None:
+        for _ in range(100):  # the timers start the refresh; its worker then ends
+            if http_server.paths().count("/feed.json") >= requests and not app.screen.refreshing:
+                break
+            await asyncio.sleep(0.05)
+        await settle(app, pilot)
+        await pilot.pause()
+
+    app = make_app(services, Config(refresh_on_start=True))
+    async with app.run_test(size=SIZE) as pilot:
+        await refreshed(app, pilot, 2)  # add + the refresh on start, no key pressed
+        assert story_list(app).count == 2
+        assert [n.message for n in app._notifications] == ["1 new story from 1 source."]
+    # Nothing new: an automatic refresh says nothing.  Every few minutes (here:
+    # 0.01 of a minute, set directly; config.toml allows 5 and more) it runs again.
+    app = make_app(services, Config(refresh_every=0.01))
+    async with app.run_test(size=SIZE) as pilot:
+        await refreshed(app, pilot, 3)
+        _json_feed(http_server, ["First story", "Second story", "Third story"])
+        await refreshed(app, pilot, http_server.paths().count("/feed.json") + 1)  # one asked after the change
+        assert story_list(app).count == 3
+        assert [n.message for n in app._notifications] == ["1 new story from 1 source."]
+    services.close()
+
+
 async def test_hostile_titles_through_add_dialog(tmp_path, http_server, monkeypatch):
     osc52 = "Clipboard \x1b]52;c;ZWNobyBwd25lZA==\x07grab \x1b[31mred\x1b[0m \u202eevil"
     url = _json_feed(http_server, [HOSTILE, osc52])

@@ -87,11 +87,18 @@ def theme_dirs() -> list[Path]:
     return dirs
 
 
+# refresh_every: more often than this asks the feeds' sites too much; a week at most.
+MIN_REFRESH_EVERY = 5
+MAX_REFRESH_EVERY = 7 * 24 * 60
+
+
 @dataclass
 class Config:
     theme: str | None = None
     keys: dict[str, str] = field(default_factory=dict)
     reading_width: int = 80  # the reader's column, centred on wider terminals
+    refresh_on_start: bool = False  # the reader refreshes every feed once it is up
+    refresh_every: int = 0  # minutes between refreshes while the reader runs (0: never)
     problems: list[str] = field(default_factory=list)
     path: Path | None = None
 
@@ -119,7 +126,19 @@ def load_config(path: Path | None = None) -> Config:
         config.reading_width = width
     elif width is not None:
         config.problems.append(f"{path}: reading_width must be a number of columns from 30 to 400")
-    known = {"theme", "keys", "reading_width"}
+    on_start = data.get("refresh_on_start")
+    if isinstance(on_start, bool):
+        config.refresh_on_start = on_start
+    elif on_start is not None:
+        config.problems.append(f"{path}: refresh_on_start must be true or false")
+    every = data.get("refresh_every")
+    if isinstance(every, int) and not isinstance(every, bool) and (every == 0 or
+                                                                  MIN_REFRESH_EVERY <= every <= MAX_REFRESH_EVERY):
+        config.refresh_every = every
+    elif every is not None:
+        config.problems.append(f"{path}: refresh_every must be a number of minutes from {MIN_REFRESH_EVERY} "
+                               f"to {MAX_REFRESH_EVERY}, or 0 for never")
+    known = {"theme", "keys", "reading_width", "refresh_on_start", "refresh_every"}
     for name in data:
         if name not in known:
             config.problems.append(f"{path}: unknown setting {name!r} (known: {', '.join(sorted(known))})")

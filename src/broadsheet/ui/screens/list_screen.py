@@ -33,6 +33,7 @@ PREVIEW_MIN_WIDTH = 150  # from this many columns the story under the cursor sho
 BACKGROUND_COUNTS_FROM = 20_000
 STARTUP_COUNT_DELAY = 0.3  # seconds
 READER_PRELOAD_DELAY = 1.0  # seconds
+START_REFRESH_DELAY = 1.5  # seconds: refresh_on_start waits for the first keys
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -145,6 +146,11 @@ class ListScreen(Screen):
         # The reader is imported when first needed; a moment after the list
         # is up, so that the first story opens as fast as the next ones.
         self.set_timer(READER_PRELOAD_DELAY, _preload_reader)
+        config = getattr(self.app, "config", None)
+        if config is not None and config.refresh_on_start:
+            self.set_timer(START_REFRESH_DELAY, self.auto_refresh)
+        if config is not None and config.refresh_every:
+            self.set_interval(config.refresh_every * 60, self.auto_refresh)
         if self._count_pending:
             self._count_pending = False
             self._count_timer = self.set_timer(STARTUP_COUNT_DELAY, self._start_counting)
@@ -545,7 +551,15 @@ class ListScreen(Screen):
         self.refreshing = True
         self.run_worker(self._refresh(), group="refresh", exit_on_error=False)
 
-    async def _refresh(self) -> None:
+    def auto_refresh(self) -> None:
+        """A refresh the config asked for (refresh_on_start, refresh_every):
+        skipped while one runs, and it speaks only of new stories."""
+        if self.refreshing:
+            return
+        self.refreshing = True
+        self.run_worker(self._refresh(quiet=True), group="refresh", exit_on_error=False)
+
+    async def _refresh(self, quiet: bool = False) -> None:
         shown = [0.0]
 
         def progress(done: int, total: int, label: str) -> None:
@@ -561,10 +575,12 @@ class ListScreen(Screen):
         try:
             report = await self.services.refresh_elsewhere(progress=progress)
         except Exception as error:
-            self.notify(f"Refresh failed: {error_line(error)}", severity="error", markup=False)
+            if not quiet:
+                self.notify(f"Refresh failed: {error_line(error)}", severity="error", markup=False)
         else:
-            severity = "warning" if report.failed else "information"
-            self.notify(clean_line(report.summary(), 500), title="Refresh", severity=severity, markup=False)
+            if not quiet or report.new_stories:
+                severity = "warning" if report.failed else "information"
+                self.notify(clean_line(report.summary(), 500), title="Refresh", severity=severity, markup=False)
         finally:
             self.refreshing = False
             self._hide_progress()
