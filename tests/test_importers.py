@@ -640,7 +640,9 @@ def test_unknown_and_mismatched_formats_raise_one_line_errors() -> None:
         parse_import(b"  \n", "pocket")
     for error in (ImportFormatError("a\nb"),):
         assert "\n" not in str(error)
-    assert FORMATS == ("opml", "json", "pocket", "instapaper", "omnivore", "wallabag", "readwise")
+    with pytest.raises(ImportFormatError, match="not a newsboat urls file"):
+        parse_import(b"Title\tURL\nA story\tnot-a-link\n", "newsboat")
+    assert FORMATS == ("opml", "json", "pocket", "instapaper", "omnivore", "wallabag", "readwise", "newsboat")
 
 
 def test_csv_with_bom_and_windows_line_endings() -> None:

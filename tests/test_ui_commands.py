@@ -229,6 +229,29 @@ async def test_import_and_export_from_the_tui(library, tmp_path: Path):
     services.close()
 
 
+async def test_newsboats_folder_imports_from_the_tui_while_the_keys_go_on(library, tmp_path: Path):
+    import shutil
+
+    folder = tmp_path / "newsboat"
+    shutil.copytree(Path(__file__).parent / "data" / "newsboat", folder)
+    services = Services.open(library)
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        before = app.screen.story_list.count
+        await app.run_action("import")
+        await settle(app, pilot)
+        await pilot.press(*str(folder), "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ListScreen)
+        assert app.screen.story_list.count == before + 7  # the list shows them at once
+        messages = [n.message for n in app._notifications]
+        assert "Imported 3 new feeds, 7 new stories, 0 new highlights; 3 skipped." in messages
+        assert any(m.startswith("newsboat: urls: line 5: the query feed") for m in messages), messages
+        assert app.screen.story_list.count == services.count_stories("")
+    services.close()
+
+
 async def test_y_copies_the_story_link(library):
     services = Services.open(library)
     app = make_app(services)

@@ -163,16 +163,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write to FILE (or DIR for markdown) instead of standard output")
 
     importing = commands.add_parser(
-        "import", help="import feeds, read-later exports or a broadsheet export",
+        "import", help="import feeds, read-later exports, newsboat or a broadsheet export",
         description="Import OPML subscriptions, a Pocket, Instapaper, Omnivore, wallabag or "
-        "Readwise export, or broadsheet's own JSON. The format is guessed when not given. "
-        "Importing the same file twice adds nothing twice; bad rows are reported and skipped. "
-        "No network is needed.",
+        "Readwise export, broadsheet's own JSON, or newsboat's urls file, cache.db (every story "
+        "it kept, with its read state) or the folder holding them (~/.newsboat). The format is "
+        "guessed when not given. Importing the same file twice adds nothing twice; bad rows are "
+        "reported and skipped. No network is needed.",
     )
-    importing.add_argument("file", type=Path, metavar="FILE")
+    importing.add_argument("file", type=Path, metavar="FILE", help="the file (or newsboat's folder)")
     importing.add_argument(
         "--format", default=None,
-        choices=("opml", "json", "pocket", "instapaper", "omnivore", "wallabag", "readwise"),
+        choices=("opml", "json", "pocket", "instapaper", "omnivore", "wallabag", "readwise", "newsboat"),
     )
     sources = commands.add_parser(
         "sources", help="list feeds and other sources with their counts and errors",
@@ -611,8 +612,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    update, bar = _progress_bar("Importing")
     with _services(args) as services:
-        report = services.import_file(args.file, args.format)
+        if bar is None:
+            report = services.import_file(args.file, args.format)
+        else:
+            with bar:
+                report = services.import_file(args.file, args.format, progress=update)
     for problem in report.problems:
         print(f"broadsheet: {args.file.name}: {problem}", file=sys.stderr)
     print(report.summary())

@@ -1240,19 +1240,37 @@ class Services:
         _write_atomically(output, text)
         return None, f"{summary} to {output}."
 
-    def import_file(self, path: Path, format: str | None = None) -> Any:
-        """Import OPML, a read-later export or broadsheet's own JSON."""
+    def import_file(self, path: Path, format: str | None = None,
+                    progress: Progress | None = None) -> Any:
+        """Import OPML, a read-later export, broadsheet's own JSON, or
+        newsboat's urls file, cache.db or the folder holding them.
+        ``progress(done, total, "")`` follows a newsboat cache's items."""
         from broadsheet.exchange.importers import ImportFormatError, parse_import
-        from broadsheet.library.importing import import_batch
+        from broadsheet.exchange.newsboat import SQLITE_MAGIC
 
+        path = Path(path)
+        if path.is_dir():
+            return self._import_newsboat_folder(path, format, progress)
         try:
-            data = Path(path).read_bytes()
+            with path.open("rb") as file:
+                head = file.read(len(SQLITE_MAGIC))
+                data = head if head == SQLITE_MAGIC else head + file.read()
         except OSError as error:
             raise ServiceError(f"Cannot read {path}: {error.strerror or error}") from None
+        if data == SQLITE_MAGIC:
+            if format not in (None, "newsboat"):
+                raise ServiceError(f"{clean_line(path.name, 80)} is an SQLite file, not a {clean_line(format, 20)} "
+                                   "export.")
+            return self._import_newsboat(None, path, progress)
         try:
-            batch = parse_import(data, format, Path(path).name)
+            batch = parse_import(data, format, path.name)
         except ImportFormatError as error:
             raise ServiceError(str(error)) from None
+        return self._import_batch(batch)
+
+    def _import_batch(self, batch: Any) -> Any:
+        from broadsheet.library.importing import import_batch
+
         for story in batch.stories:
             if not story.document or not story.highlights:
                 continue
@@ -1269,6 +1287,58 @@ class Services:
                     highlight.start, highlight.end = position.start, position.end
                     highlight.prefix, highlight.suffix = quote.prefix, quote.suffix
         return import_batch(self.library, batch)
+
+    def _import_newsboat_folder(self, folder: Path, format: str | None, progress: Progress | None) -> Any:
+        """newsboat's folder (``~/.newsboat``): its urls file and its cache.db."""
+        if format not in (None, "newsboat"):
+            raise ServiceError(f"{clean_line(str(folder), 200)} is a folder; only newsboat's folder "
+                               "(with its urls file and cache.db) is imported as a whole.")
+        urls, cache = folder / "urls", folder / "cache.db"
+        if not urls.is_file() and not cache.is_file():
+            raise ServiceError(f"{clean_line(str(folder), 200)} holds neither a newsboat urls file nor a cache.db.")
+        return self._import_newsboat(urls if urls.is_file() else None, cache if cache.is_file() else None,
+                                     progress)
+
+    def _import_newsboat(self, urls: Path | None, cache_path: Path | None, progress: Progress | None) -> Any:
+        """newsboat's urls file and its cache.db, either or both.  With both,
+        the feeds are the urls file's (named from the cache when the urls file
+        does not name them), and a feed only the cache still has keeps its
+        stories without being followed.  The cache's items are stored a batch
+        per transaction: an import stopped half way keeps what it stored, and
+        running it again adds only what is missing."""
+        from broadsheet.exchange.importers import ImportFormatError, parse_import
+        from broadsheet.exchange.newsboat import NewsboatCache
+        from broadsheet.exchange.records import ImportBatch
+        from broadsheet.library.importing import ImportReport, import_batch
+
+        report = ImportReport()
+        listed: set[str] | None = None
+        where = urls
+        try:
+            batch = parse_import(urls.read_bytes(), "newsboat", "urls") if urls is not None else None
+            if cache_path is None:
+                return self._import_batch(batch)
+            where = cache_path
+            with NewsboatCache(cache_path) as cache:
+                if batch is not None:
+                    batch.problems = [f"{urls.name}: {problem}" for problem in batch.problems]
+                    cache.name_feeds(batch.feeds)
+                    report.add(import_batch(self.library, batch))
+                    listed = {feed.url for feed in batch.feeds}
+                total = cache.count()
+                report.add(import_batch(self.library, ImportBatch(
+                    format="newsboat", feeds=cache.feeds(listed), problems=cache.take_problems())))
+                if progress:
+                    progress(0, total, "")
+                for batch in cache.batches():
+                    report.add(import_batch(self.library, batch))
+                    if progress:
+                        progress(cache.items_read, total, "")
+        except OSError as error:
+            raise ServiceError(f"Cannot read {where}: {error.strerror or error}") from None
+        except ImportFormatError as error:
+            raise ServiceError(f"{clean_line(where.name if where else '', 80)}: {error}") from None
+        return report
 
 
 def _write_atomically(path: Path, text: str) -> None:

@@ -12,6 +12,8 @@ Formats (``FORMATS``):
 ``omnivore``    Omnivore ``metadata_*.json``
 ``wallabag``    wallabag v1 and v2 JSON exports
 ``readwise``    Readwise highlights CSV and Readwise Reader library CSV
+``newsboat``    newsboat's ``urls`` file (and its ``cache.db``: see
+                :mod:`broadsheet.exchange.newsboat`, which reads it from its file)
 
 A row or item that cannot be imported is reported in ``ImportBatch.problems``
 as one line (``line N: reason`` for CSV and HTML, ``item N: reason`` for
@@ -54,7 +56,7 @@ __all__ = [
     "parse_import",
 ]
 
-FORMATS = ("opml", "json", "pocket", "instapaper", "omnivore", "wallabag", "readwise")
+FORMATS = ("opml", "json", "pocket", "instapaper", "omnivore", "wallabag", "readwise", "newsboat")
 
 HIGHLIGHT_COLOURS = ("yellow", "green", "blue", "pink")
 _COLOUR_ALIASES = {"orange": "yellow", "purple": "pink", "red": "pink", "violet": "pink"}
@@ -96,12 +98,15 @@ def _decode(data: bytes | str) -> str:
         return data.decode("cp1252", "replace")
 
 
+_NOT_IN_URLS = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+
+
 def _web_url(value: object) -> str | None:
     """An absolute http(s) URL, stripped, or None."""
     if not isinstance(value, str):
         return None
     url = value.strip()
-    if not url or any(ch.isspace() or ord(ch) < 32 or 0x7F <= ord(ch) <= 0x9F for ch in url):
+    if not url or _NOT_IN_URLS.search(url):
         return None
     try:
         parts = urlsplit(url)
@@ -1125,7 +1130,14 @@ def _parse_opml(data: bytes) -> ImportBatch:
 # ---------------------------------------------------------------------------
 # Guessing and the entry point
 
+def _parse_newsboat(text: str) -> ImportBatch:
+    from broadsheet.exchange.newsboat import parse_urls
+
+    return parse_urls(text)
+
+
 _PARSERS: dict[str, Callable[[str], ImportBatch]] = {
+    "newsboat": _parse_newsboat,
     "json": _parse_broadsheet,
     "pocket": _parse_pocket,
     "instapaper": _parse_instapaper,
@@ -1173,6 +1185,8 @@ def _guess_csv(header: list[str]) -> str | None:
 
 def guess_format(data: bytes, filename: str = "") -> str:
     """The format of an export file, judged by its content (the name is a hint)."""
+    if data.startswith(b"SQLite format 3\x00"):
+        return "newsboat"  # its cache.db (NewsboatCache checks it is one)
     text = _decode(data[:1_000_000] if len(data) > 1_000_000 else data).lstrip()
     head = text[:8192].lower()
     guess: str | None = None
@@ -1189,7 +1203,9 @@ def guess_format(data: bytes, filename: str = "") -> str:
         ):
             guess = "pocket"
     else:
-        guess = _guess_csv(_csv_header(text))
+        from broadsheet.exchange.newsboat import looks_like_urls
+
+        guess = "newsboat" if looks_like_urls(text) else _guess_csv(_csv_header(text))
     if guess is None:
         suffix = re.search(r"\.[A-Za-z0-9]+$", filename or "")
         guess = _EXTENSION_HINTS.get(suffix.group(0).lower()) if suffix else None
@@ -1214,6 +1230,9 @@ def parse_import(data: bytes, format: str | None = None, filename: str = "") -> 
         )
     if not data.strip():
         raise ImportFormatError("the file is empty")
+    if data.startswith(b"SQLite format 3\x00"):
+        raise ImportFormatError("an SQLite file is not an export to read in one go; "
+                                "import it by its path (a newsboat cache.db)")
     if name == "opml":
         return _parse_opml(data)
     return _PARSERS[name](_decode(data))

@@ -29,6 +29,15 @@ class ImportReport:
     highlights_added: int = 0
     problems: list[str] = field(default_factory=list)
 
+    def add(self, other: "ImportReport") -> None:
+        """Count in a report of the same import's next batch."""
+        self.feeds_added += other.feeds_added
+        self.feeds_known += other.feeds_known
+        self.stories_added += other.stories_added
+        self.stories_known += other.stories_known
+        self.highlights_added += other.highlights_added
+        self.problems += other.problems
+
     def summary(self) -> str:
         parts = [
             f"{self.feeds_added} new feed{'s' if self.feeds_added != 1 else ''}",
@@ -65,6 +74,9 @@ def import_batch(library: Library, batch: ImportBatch) -> ImportReport:
                 report.feeds_added += 1  # unsubscribed from, or gone: followed again
             else:
                 report.feeds_known += 1
+            if not created and feed.title:  # a feed never fetched yet is named by its URL
+                db.execute("UPDATE sources SET title = ? WHERE id = ? AND title = url",
+                           (clean_line(feed.title), source_id))
             for tag in feed.tags:
                 name = clean_tag(tag)
                 if name:
@@ -72,6 +84,7 @@ def import_batch(library: Library, batch: ImportBatch) -> ImportReport:
                         "INSERT OR IGNORE INTO source_tags (source_id, tag_id) VALUES (?, ?)",
                         (source_id, library._tag_id(db, name)),
                     )
+        feed_tags: dict[int, list[str]] = {}
         for story in batch.stories:
             source_id = _story_source(library, db, story, sources, now)
             story_id, created = _store_story(db, source_id, story, now)
@@ -83,6 +96,10 @@ def import_batch(library: Library, batch: ImportBatch) -> ImportReport:
             else:
                 report.stories_known += 1
             names = [t for t in (clean_tag(t) for t in story.tags) if t]
+            if created and story.feed_url:  # as a refresh gives a new story its feed's tags
+                if source_id not in feed_tags:
+                    feed_tags[source_id] = library._source_tags(db, source_id)
+                names += [t for t in feed_tags[source_id] if t not in names]
             if names:
                 library._add_tags(db, story_id, names)
             for highlight in story.highlights:

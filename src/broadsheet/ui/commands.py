@@ -23,7 +23,7 @@ from broadsheet.ui.keys import describe
 if TYPE_CHECKING:
     from broadsheet.services import Services
 
-IMPORT_FORMATS = ["opml", "json", "pocket", "instapaper", "omnivore", "wallabag", "readwise"]
+IMPORT_FORMATS = ["opml", "json", "pocket", "instapaper", "omnivore", "wallabag", "readwise", "newsboat"]
 EXPORT_FORMATS = ["json", "markdown", "w3c", "opml"]
 # Inherited scrolling and the palette itself are not worth a palette entry.
 SKIPPED_ACTIONS = {"scroll_left", "scroll_right", "page_left", "page_right", "command_palette"}
@@ -161,15 +161,39 @@ class AppCommands:
         app.push_screen(dialog, chosen)
 
     def action_import(self) -> None:
-        """Import feeds or a read-later export from a file."""
+        """Import feeds or a read-later export from a file (or newsboat's folder)."""
         from broadsheet.ui.screens.file_dialog import FileDialog
 
-        def work(path: Path, format_name: str | None) -> None:
-            report = self.services.import_file(path, format_name)
+        app: Any = self
+        library_path = self.services.library.path
+
+        def import_here(path: Path, format_name: str | None) -> Any:
+            # In a thread, on a connection of its own: a newsboat cache can
+            # hold tens of thousands of stories, and the keys go on meanwhile.
+            from broadsheet.services import Services
+
+            services = Services.open(library_path)
+            try:
+                return services.import_file(path, format_name)
+            finally:
+                services.close()
+
+        async def importing(path: Path, format_name: str | None) -> None:
+            import asyncio
+
+            try:
+                report = await asyncio.to_thread(import_here, path, format_name)
+            except Exception as error:  # noqa: BLE001
+                self._tell(f"Import failed ({path.name}): {error_line(error)}", "error", "Import")
+                return
             for problem in report.problems[:3]:
                 self._tell(f"{path.name}: {problem}", "warning", "Import")
             self._tell(report.summary(), title="Import")
             self._reload_list()
+
+        def work(path: Path, format_name: str | None) -> None:
+            self._tell(f"Importing {path.name}…", title="Import")
+            app.run_worker(importing(path, format_name), group="import", exit_on_error=False)
 
         self._with_file(FileDialog(
             "Import a file", "enter imports · escape cancels · nothing is fetched; "
