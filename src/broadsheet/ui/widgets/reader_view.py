@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -172,6 +172,26 @@ def find_matches(query: str, text: str) -> list[tuple[int, int]]:
     """(start, end) of every match of ``query`` in ``text``, in order."""
     pattern = find_pattern(query)
     return [match.span() for match in pattern.finditer(text)] if pattern is not None else []
+
+
+def _per_block(spans: Iterable[tuple[int, int, Any]], offsets: list[tuple[int, int]]
+               ) -> Iterator[tuple[int, int, int, Any, bool]]:
+    """Each (start, end, what) of the plain text cut at the blocks' bounds
+    (``offsets``): (block, start and end in the block, what, whether it ends
+    in that block)."""
+    if not offsets:
+        return
+    starts = [start for start, _ in offsets]
+    for a, b, what in spans:
+        index = max(0, bisect.bisect_right(starts, a) - 1)
+        while index < len(offsets):
+            start, end = offsets[index]
+            if start >= b:
+                break
+            lo, hi = max(a, start), min(b, end)
+            if lo < hi:
+                yield index, lo - start, hi - start, what, b <= end
+            index += 1
 
 
 class _Cache(dict):
@@ -693,44 +713,21 @@ class ReaderView(ScrollView, can_focus=True):
         """The placed highlights of each block: (start, end) in the block, the
         style class, and whether a note mark ends it there."""
         found: dict[int, list[tuple[int, int, str, bool]]] = {}
-        offsets = self._offsets
-        if self.document is None or not offsets:
+        if self.document is None:
             return found
-        starts = [start for start, _ in offsets]
-        for note in self.annotations:
-            if note.orphaned:
-                continue
-            a, b = note.position.start, note.position.end
-            index = max(0, bisect.bisect_right(starts, a) - 1)
-            while index < len(offsets):
-                start, end = offsets[index]
-                if start >= b:
-                    break
-                lo, hi = max(a, start), min(b, end)
-                if lo < hi:
-                    found.setdefault(index, []).append(
-                        (lo - start, hi - start, self._highlight_class(note.color), bool(note.note) and b <= end))
-                index += 1
+        placed = ((note.position.start, note.position.end, note) for note in self.annotations if not note.orphaned)
+        for index, lo, hi, note, ends_here in _per_block(placed, self._offsets):
+            found.setdefault(index, []).append(
+                (lo, hi, self._highlight_class(note.color), bool(note.note) and ends_here))
         return found
 
     def _matches_by_block(self) -> dict[int, list[tuple[int, int, bool]]]:
         """The find's matches in each block: (start, end) in the block, and
         whether it is the current one."""
         found: dict[int, list[tuple[int, int, bool]]] = {}
-        offsets = self._offsets
-        if not self._matches or not offsets:
-            return found
-        starts = [start for start, _ in offsets]
-        for number, (a, b) in enumerate(self._matches):
-            index = max(0, bisect.bisect_right(starts, a) - 1)
-            while index < len(offsets):
-                start, end = offsets[index]
-                if start >= b:
-                    break
-                lo, hi = max(a, start), min(b, end)
-                if lo < hi:
-                    found.setdefault(index, []).append((lo - start, hi - start, number == self._match))
-                index += 1
+        numbered = ((a, b, number) for number, (a, b) in enumerate(self._matches))
+        for index, lo, hi, number, _ in _per_block(numbered, self._offsets):
+            found.setdefault(index, []).append((lo, hi, number == self._match))
         return found
 
     def _shapes(self, column: int) -> tuple[list[_Shape], list[tuple], list[tuple[int, int] | None], list[tuple]]:
