@@ -70,6 +70,18 @@ async def test_redirect_chain_followed(http_server):
     assert http_server.paths() == ["/a", "/b", "/c", "/d"]
 
 
+async def test_only_permanent_redirects_say_where_a_document_moved(http_server):
+    http_server.add("/a", "", status=301, headers={"Location": "/b"})
+    http_server.add("/b", "", status=308, headers={"Location": "/c"})
+    http_server.add("/c", "here", content_type="text/plain")
+    assert (await fetch(http_server.url("/a"))).moved_to == http_server.url("/c")
+    assert (await fetch(http_server.url("/c"))).moved_to is None  # not moved
+    http_server.add("/b", "", status=302, headers={"Location": "/c"})  # one temporary hop
+    assert (await fetch(http_server.url("/a"))).moved_to is None
+    http_server.add("/t", "", status=307, headers={"Location": "/c"})
+    assert (await fetch(http_server.url("/t"))).moved_to is None
+
+
 async def test_too_many_redirects(http_server):
     for i in range(10):
         http_server.add(f"/r{i}", "", status=302, headers={"Location": f"/r{i + 1}"})

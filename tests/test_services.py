@@ -80,6 +80,36 @@ def test_annotating_an_unread_story_without_text_is_an_error(services, tmp_path)
         services.annotate_quote(story_id, "anything")
 
 
+def _one_item_feed(title: str, guid: str) -> str:
+    return (f"<rss version='2.0'><channel><title>{title}</title><item><title>Story {guid}</title>"
+            f"<guid>{guid}</guid></item></channel></rss>")
+
+
+async def test_a_feed_that_moved_for_good_is_asked_at_its_new_address(services, http_server):
+    old, new = http_server.url("/old.xml"), http_server.url("/new.xml")
+    http_server.add("/old.xml", _one_item_feed("Moving", "1"), content_type="application/rss+xml")
+    http_server.add("/temporary.xml", _one_item_feed("Visiting", "v"), content_type="application/rss+xml")
+    http_server.add("/other.xml", _one_item_feed("Other", "o"), content_type="application/rss+xml")
+    http_server.add("/static.xml", _one_item_feed("Static", "s"), content_type="application/rss+xml")
+    await services.add([old, http_server.url("/temporary.xml"), http_server.url("/other.xml"),
+                        http_server.url("/static.xml")])
+    http_server.add("/old.xml", "", status=301, headers={"Location": "/new.xml"})
+    http_server.add("/new.xml", _one_item_feed("Moving", "2"), content_type="application/rss+xml")
+    http_server.add("/temporary.xml", "", status=302, headers={"Location": "/elsewhere.xml"})
+    http_server.add("/elsewhere.xml", _one_item_feed("Visiting", "w"), content_type="application/rss+xml")
+    # A feed moving to an address another source follows already stays as it is.
+    http_server.add("/other.xml", "", status=301, headers={"Location": "/static.xml"})
+    report = await services.refresh()
+    assert report.new_stories == 3 and not report.failed  # 2, w, and s again under Other
+    urls = {s.title: s.url for s in services.sources()}
+    assert urls == {"Moving": new, "Visiting": http_server.url("/temporary.xml"),
+                    "Other": http_server.url("/other.xml"), "Static": http_server.url("/static.xml")}
+    before = len(http_server.paths())
+    await services.refresh()
+    asked = http_server.paths()[before:]
+    assert "/new.xml" in asked and "/old.xml" not in asked and "/temporary.xml" in asked
+
+
 async def test_refresh_progress_and_failures_do_not_stop_others(services, http_server):
     feeds = []
     for n in range(6):

@@ -1155,18 +1155,23 @@ class Services:
         if error is not None:
             report.failed.append((feed.title or feed.url, error))
             return FeedUpdate(feed.id, error=error, status=status), feed
+        # A feed that moved for good (301, 308) and answered as this feed
+        # (parsed, or the same document, or 304 to its conditional request)
+        # is asked at its new address from now on.
+        moved_to = result.moved_to
         if result.not_modified:
             report.unchanged += 1
             return FeedUpdate(feed.id, etag=result.etag or feed.etag,
-                              last_modified=result.last_modified or feed.last_modified), feed
+                              last_modified=result.last_modified or feed.last_modified, moved_to=moved_to), feed
         if parsed is None:  # the same document as last time
             report.unchanged += 1
-            return FeedUpdate(feed.id, etag=result.etag, last_modified=result.last_modified), feed
+            return FeedUpdate(feed.id, etag=result.etag, last_modified=result.last_modified,
+                              moved_to=moved_to), feed
         parsed, listed = parsed
         return FeedUpdate(
             feed.id, items=parsed.items, etag=result.etag, last_modified=result.last_modified,
             feed_title=parsed.title, site_url=parsed.site_url, content_hash=digest,
-            listed=listed,
+            listed=listed, moved_to=moved_to,
         ), feed
 
     async def _fetch_feed(

@@ -86,6 +86,7 @@ class FeedUpdate:
     status: int | None = None
     listed: frozenset[str] | set[str] = frozenset()  # ids the feed lists besides ``items``
     new_ids: list[int] = field(default_factory=list)
+    moved_to: str | None = None  # the feed's new address (it redirected there for good)
 
 
 @dataclass(slots=True)
@@ -470,6 +471,10 @@ class Library:
             for update in updates:
                 if update.source_id not in polled:
                     continue
+                if update.moved_to:  # unless another source follows that address already
+                    db.execute("UPDATE sources SET url = ? WHERE id = ? AND NOT EXISTS "
+                               "(SELECT 1 FROM sources WHERE url = ?)",
+                               (update.moved_to, update.source_id, update.moved_to))
                 if update.items is None:
                     self._record_fetch(
                         db, update.source_id, error=update.error, status=update.status,

@@ -52,6 +52,7 @@ ACCEPT = (
     "text/html;q=0.8, application/xhtml+xml;q=0.8, */*;q=0.5"
 )
 REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+PERMANENT_REDIRECTS = frozenset({301, 308})
 RETRY_CODES = frozenset({429, 503})
 _HEADERS = {"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": "gzip, deflate"}
 _CHUNK = 64 * 1024
@@ -85,6 +86,9 @@ class FetchResult:
     # the body was not decompressed and ``content`` is empty.
     fingerprint: str = ""
     unchanged: bool = False
+    # The address reached when every redirect on the way was permanent (301,
+    # 308): where the document now lives, for the caller to ask there next time.
+    moved_to: str | None = None
 
 
 def preload() -> None:
@@ -462,11 +466,13 @@ class Fetcher:
         retries = 0
         visited = {str(current)}
         looped = False
+        permanent = True  # every redirect so far was 301 or 308
         while True:
             outcome = await self._one(current, headers, known, clock)
             kind = outcome[0]
             if kind == "done":
                 status, content, response_headers, final, digest, same = outcome[1:]
+                moved_to = final if hops and permanent and final != original else None
                 if status == 304:
                     return FetchResult(
                         url=original,
@@ -477,6 +483,7 @@ class Fetcher:
                         etag=response_headers.get("etag") or etag,
                         last_modified=response_headers.get("last-modified") or last_modified,
                         not_modified=True,
+                        moved_to=moved_to,
                     )
                 return FetchResult(
                     url=original,
@@ -489,9 +496,11 @@ class Fetcher:
                     not_modified=False,
                     fingerprint=digest,
                     unchanged=same,
+                    moved_to=moved_to,
                 )
             if kind == "redirect":
-                location = outcome[1]
+                location, redirect_status = outcome[1:]
+                permanent = permanent and redirect_status in PERMANENT_REDIRECTS
                 try:
                     target = current.join(location.strip())
                 except (httpx.InvalidURL, TypeError, ValueError):
@@ -557,7 +566,7 @@ class Fetcher:
                     location = response.headers.get("location")
                     if not location:
                         raise FetchError(f"HTTP {status} redirect without a Location", status=status)
-                    return ("redirect", location)
+                    return ("redirect", location, status)
                 if status == 304:
                     return ("done", 304, b"", response.headers, str(url), "", False)
                 reason = clean_line(response.reason_phrase, limit=80)
