@@ -52,7 +52,7 @@ class ReaderScreen(Screen):
         Binding("u", "toggle_read", "Read/unread", id="reader.toggle_read", show=False),
         Binding("o", "open_browser", "Browser", id="reader.open_browser"),
         Binding("L", "links", "Links", id="reader.links", show=False),
-        Binding("slash", "find", "Find", id="reader.find", show=False),
+        Binding("slash,ctrl+f", "find", "Find", id="reader.find", show=False),
         Binding("y", "copy_link", "Copy link", id="reader.copy_link", show=False),
         Binding("q,escape", "back", "Back", id="reader.back"),
     ]
