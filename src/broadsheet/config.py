@@ -6,6 +6,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
 
 APP = "broadsheet"
 LIBRARY_ENV = "BROADSHEET_LIBRARY"
@@ -92,6 +93,20 @@ MIN_REFRESH_EVERY = 5
 MAX_REFRESH_EVERY = 7 * 24 * 60
 
 
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+# The plain settings of config.toml: name, whether a value is valid, what is wrong otherwise.
+_SETTINGS: tuple[tuple[str, Callable[[Any], bool], str], ...] = (
+    ("theme", lambda v: isinstance(v, str), "must be a string"),
+    ("reading_width", lambda v: _whole(v) and 30 <= v <= 400, "must be a number of columns from 30 to 400"),
+    ("refresh_on_start", lambda v: isinstance(v, bool), "must be true or false"),
+    ("refresh_every", lambda v: _whole(v) and (v == 0 or MIN_REFRESH_EVERY <= v <= MAX_REFRESH_EVERY),
+     f"must be a number of minutes from {MIN_REFRESH_EVERY} to {MAX_REFRESH_EVERY}, or 0 for never"),
+)
+
+
 @dataclass
 class Config:
     theme: str | None = None
@@ -116,29 +131,15 @@ def load_config(path: Path | None = None) -> Config:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         config.problems.append(f"{path}: {error}")
         return config
-    theme = data.get("theme")
-    if isinstance(theme, str):
-        config.theme = theme
-    elif theme is not None:
-        config.problems.append(f"{path}: theme must be a string")
-    width = data.get("reading_width")
-    if isinstance(width, int) and not isinstance(width, bool) and 30 <= width <= 400:
-        config.reading_width = width
-    elif width is not None:
-        config.problems.append(f"{path}: reading_width must be a number of columns from 30 to 400")
-    on_start = data.get("refresh_on_start")
-    if isinstance(on_start, bool):
-        config.refresh_on_start = on_start
-    elif on_start is not None:
-        config.problems.append(f"{path}: refresh_on_start must be true or false")
-    every = data.get("refresh_every")
-    if isinstance(every, int) and not isinstance(every, bool) and (every == 0 or
-                                                                  MIN_REFRESH_EVERY <= every <= MAX_REFRESH_EVERY):
-        config.refresh_every = every
-    elif every is not None:
-        config.problems.append(f"{path}: refresh_every must be a number of minutes from {MIN_REFRESH_EVERY} "
-                               f"to {MAX_REFRESH_EVERY}, or 0 for never")
-    known = {"theme", "keys", "reading_width", "refresh_on_start", "refresh_every"}
+    for name, valid, problem in _SETTINGS:
+        value = data.get(name)
+        if value is None:
+            continue
+        if valid(value):
+            setattr(config, name, value)
+        else:
+            config.problems.append(f"{path}: {name} {problem}")
+    known = {"keys", *(name for name, _, _ in _SETTINGS)}
     for name in data:
         if name not in known:
             config.problems.append(f"{path}: unknown setting {name!r} (known: {', '.join(sorted(known))})")
