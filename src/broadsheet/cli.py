@@ -156,9 +156,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="json: everything (sources, stories, tags, highlights, notes), importable "
         "back without loss. markdown: one file per story with highlights, notes or tags (an "
         "Obsidian-ready folder; needs -o DIR). w3c: highlights and notes as a W3C Web "
-        "Annotation collection (JSON-LD). opml: the feeds, with their tags as categories.",
+        "Annotation collection (JSON-LD). readwise: every highlight as a CSV for Readwise's "
+        "import (the story's tags as inline .tags in the note). opml: the feeds, with their "
+        "tags as categories.",
     )
-    export.add_argument("--format", choices=("json", "markdown", "w3c", "opml"), default="json")
+    export.add_argument("--format", choices=("json", "markdown", "w3c", "readwise", "opml"), default="json")
     export.add_argument("-o", "--output", type=Path, metavar="FILE|DIR",
                         help="write to FILE (or DIR for markdown) instead of standard output")
 

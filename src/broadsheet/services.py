@@ -1213,7 +1213,7 @@ class Services:
         return self.library.export_all()
 
     def export_to(self, format: str, output: Path | None) -> tuple[str | None, str]:
-        """Export in ``format`` (json, markdown, w3c, opml).  Returns the text
+        """Export in ``format`` (json, markdown, w3c, readwise, opml).  Returns the text
         to print when there is no output path, and a one-line summary."""
         from broadsheet.exchange import exporters
 
@@ -1234,6 +1234,9 @@ class Services:
             collection = exporters.export_w3c(data)
             text = json.dumps(collection, ensure_ascii=False, indent=2) + "\n"
             summary = f"Exported {_plural(collection.get('total', 0), 'annotation')}"
+        elif format == "readwise":
+            text, rows = exporters.export_readwise(data)
+            summary = f"Exported {_plural(rows, 'highlight')}"
         elif format == "opml":
             text = exporters.export_opml(data)
             feeds = sum(1 for source in data["sources"] if source["kind"] == "feed")

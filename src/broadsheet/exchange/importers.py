@@ -599,6 +599,25 @@ def _first(row: dict[str, str], keys: tuple[str, ...]) -> str:
     return ""
 
 
+_INLINE_TAG = re.compile(r"\.([^\W\d_][\w-]*)(?:\s+|$)")
+
+
+def _inline_tags(note: str) -> tuple[list[str], str]:
+    """Readwise's inline tags at the start of a note (``.policing .follow-up
+    the rest``): the tags, and the rest."""
+    tags = []
+    while (match := _INLINE_TAG.match(note)) is not None:
+        tags.append(match.group(1))
+        note = note[match.end():]
+    return tags, note
+
+
+def _unguarded(text: str) -> str:
+    """A cell without the ``'`` a CSV writer put before a leading ``= + - @``
+    (so that spreadsheets do not take it for a formula)."""
+    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text
+
+
 def _parse_readwise(text: str) -> ImportBatch:
     table = _CsvTable(text)
     if "highlight" in table.header:
@@ -616,9 +635,11 @@ def _parse_readwise_highlights(table: _CsvTable) -> ImportBatch:
     by_key: dict[str, ImportedStory] = {}
     for line, row in table.rows(batch.problems):
         where = f"line {line}"
-        quote = clean(row.get("highlight", "")).strip()
-        title = clean_line(row.get("book title", ""))
-        author = clean_line(row.get("book author", ""), 300)
+        # Readwise's own export (Book Title, Highlighted at …), or the CSV its
+        # import takes, which many tools write (Title, Author, URL, Date).
+        quote = _unguarded(clean(row.get("highlight", "")).strip())
+        title = _unguarded(clean_line(row.get("book title") or row.get("title", "")))
+        author = _unguarded(clean_line(row.get("book author") or row.get("author", ""), 300))
         raw_url = _first(row, _READWISE_URL_COLUMNS)
         url = _web_url(raw_url)
         if raw_url and url is None:
@@ -653,13 +674,15 @@ def _parse_readwise_highlights(table: _CsvTable) -> ImportBatch:
         elif not story.author and author:
             story.author = author
         _add_tags(story.tags, _list_tags(row.get("document tags", "")))
-        raw_when = row.get("highlighted at", "").strip()
+        raw_when = (row.get("highlighted at") or row.get("date", "")).strip()
         created = _parse_date(raw_when)
         if raw_when and created is None:
             batch.problems.append(f"{where}: unreadable date {_shown(raw_when)}, ignored")
+        tags, note = _inline_tags(_unguarded(clean(row.get("note", "")).strip()))
+        _add_tags(story.tags, tags)
         story.highlights.append(ImportedHighlight(
             quote=quote,
-            note=clean(row.get("note", "")).strip(),
+            note=note,
             color=_colour(row.get("color", "")),
             created=created,
         ))
@@ -1172,7 +1195,7 @@ def _guess_json(data: Any) -> str | None:
 
 def _guess_csv(header: list[str]) -> str | None:
     columns = set(header)
-    if {"highlight", "book title"} <= columns:
+    if {"highlight", "book title"} <= columns or {"highlight", "title"} <= columns:
         return "readwise"
     if {"title", "url"} <= columns and columns & {"saved date", "reading progress", "seen"}:
         return "readwise"

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from broadsheet.services import Services
 
 IMPORT_FORMATS = ["opml", "json", "pocket", "instapaper", "omnivore", "wallabag", "readwise", "newsboat"]
-EXPORT_FORMATS = ["json", "markdown", "w3c", "opml"]
+EXPORT_FORMATS = ["json", "markdown", "w3c", "readwise", "opml"]
 # Inherited scrolling and the palette itself are not worth a palette entry.
 SKIPPED_ACTIONS = {"scroll_left", "scroll_right", "page_left", "page_right", "command_palette"}
 
