@@ -121,6 +121,24 @@ def test_add_feed_with_tags_then_list(run, http_server):
     assert len(listed(run)) == 2
 
 
+def test_add_reads_addresses_from_standard_input_with_a_dash(run, http_server, monkeypatch):
+    import io
+
+    http_server.add("/feed.xml", rss([("s1", "From a pipe", http_server.url("/s1"), "x")]),
+                    content_type="application/rss+xml")
+    http_server.add("/page.html", "<html><head><title>Kept page</title></head><body><article><p>"
+                    + "Words worth keeping for later. " * 30 + "</p></article></body></html>")
+    monkeypatch.setattr("sys.stdin", io.StringIO(
+        f"# my list\n{http_server.url('/feed.xml')}   # the feed\n\n{http_server.url('/page.html#top')}\n"))
+    code, out, err = run("add", "-")
+    assert code == 0, err
+    assert sorted(s["title"] for s in listed(run)) == ["From a pipe", "Kept page"]
+    assert http_server.paths().count("/page.html") == 1  # "#top" stayed part of its address
+    monkeypatch.setattr("sys.stdin", io.StringIO("# nothing but a comment\n"))
+    code, out, err = run("add", "-")
+    assert code != 0 and err.strip() == "broadsheet: no address to add (standard input held none)."
+
+
 def test_add_page_that_advertises_a_feed_subscribes(run, http_server):
     http_server.add("/feed.xml", rss([("b1", "Found by discovery", http_server.url("/b1"), "x")]),
                     content_type="application/rss+xml")

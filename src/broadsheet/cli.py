@@ -84,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Subscribe to a feed (RSS, Atom, JSON Feed, or a web page that advertises "
         "one), or save any other web page as a single story.",
     )
-    add.add_argument("urls", nargs="+", metavar="URL")
+    add.add_argument("urls", nargs="+", metavar="URL",
+                     help="an address; - reads addresses from standard input, one or more a line "
+                     "(# starts a comment)")
     add.add_argument("--tag", action="append", default=[], metavar="TAG",
                      help="tag every story the command adds (repeatable)")
 
@@ -336,10 +338,28 @@ def _terminal_lines() -> int:
         return 50
 
 
+def _addresses(urls: list[str]) -> list[str]:
+    """The addresses given, with ``-`` replaced by those read from standard input."""
+    out: list[str] = []
+    for url in urls:
+        if url != "-":
+            out.append(url)
+            continue
+        for line in sys.stdin:
+            for word in line.split():
+                if word.startswith("#"):  # a comment, to the end of the line (an address may hold #)
+                    break
+                out.append(word)
+    if not out:
+        raise CommandError("no address to add (standard input held none)")
+    return out
+
+
 def cmd_add(args: argparse.Namespace) -> int:
+    urls = _addresses(args.urls)
     with _services(args) as services:
         report = _run_with_progress(
-            "Adding", lambda update: services.add(args.urls, args.tag, update)
+            "Adding", lambda update: services.add(urls, args.tag, update)
         )
     print(report.summary())
     _list_failures([(o.url, o.message) for o in report.failed])
