@@ -382,6 +382,29 @@ def test_extract_of_a_page_without_an_article_is_one_line_and_fails(tmp_path, ca
     assert err.count("\n") == 1 and "no readable article text" in err
 
 
+def test_refresh_only_the_feeds_named(run, http_server):
+    for name in ("harbour", "river"):
+        http_server.add(f"/{name}.xml", rss([(f"{name}0", f"{name.title()} story",
+                                               http_server.url(f"/{name}/0"), "A summary.")],
+                                            title=f"{name.title()} News"), content_type="application/rss+xml")
+        run("add", http_server.url(f"/{name}.xml"))
+    ids = {s["title"]: s["id"] for s in json.loads(run("sources", "--json")[1])}
+    before = len(http_server.paths())
+    code, out, err = run("refresh", str(ids["River News"]))
+    assert code == 0, err
+    assert out.strip() == "0 new stories from 1 source." and http_server.paths()[before:] == ["/river.xml"]
+    code, out, err = run("refresh", http_server.url("/harbour.xml"), "--quiet")
+    assert code == 0 and out == "" and http_server.paths()[-1] == "/harbour.xml"
+    code, out, err = run("refresh", "999")
+    assert code == 1 and err.strip() == "broadsheet: No source has the id or address 999."
+    river = [s for s in listed(run) if s["source"] == "River News"]
+    run("tag", str(river[0]["id"]), "keep")  # kept: the feed stays, unsubscribed
+    run("unsubscribe", str(ids["River News"]))
+    code, out, err = run("refresh", str(ids["River News"]))
+    assert code == 1 and err.strip() == (f"broadsheet: River News is no longer followed; 'broadsheet add "
+                                         f"{http_server.url('/river.xml')}' follows it again.")
+
+
 def test_sources_and_unsubscribe(run, http_server, tmp_path, capsys):
     for name in ("harbour", "river"):
         http_server.add(f"/{name}.xml", rss([(f"{name}{n}", f"{name.title()} story {n}",

@@ -192,6 +192,42 @@ async def test_unsubscribing_from_the_sources_view(library):
     services.close()
 
 
+async def test_r_in_the_sources_view_fetches_that_feed_only(library, http_server):
+    feed = ("<rss version='2.0'><channel><title>{title}</title>{items}</channel></rss>")
+    item = "<item><title>{title}</title><guid>{guid}</guid></item>"
+    http_server.add("/harbour.xml", feed.format(title="Harbour [/] News", items=item.format(title="One", guid="1")),
+                    content_type="application/rss+xml")
+    http_server.add("/river.xml", feed.format(title="River News", items=""), content_type="application/rss+xml")
+    services = Services.open(library)
+    await services.add([http_server.url("/harbour.xml"), http_server.url("/river.xml")])
+    http_server.add("/harbour.xml", feed.format(title="Harbour [/] News", items=item.format(title="Two", guid="2")
+                                                + item.format(title="One", guid="1")),
+                    content_type="application/rss+xml")
+    app = make_app(services)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        count = app.screen.story_list.count
+        await pilot.press("S")
+        await settle(app, pilot)
+        screen = app.screen
+        table = screen.query_one("#sources-table")
+        table.move_cursor(row=next(i for i, s in enumerate(screen.rows) if s.title == "Harbour [/] News"))
+        before = len(http_server.paths())
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert http_server.paths()[before:] == ["/harbour.xml"]
+        assert "Harbour [/] News: 1 new story." in [str(n.message) for n in app._notifications]
+        assert [s.total for s in screen.rows if s.title == "Harbour [/] News"] == [2]  # the table read again
+        table.move_cursor(row=next(i for i, s in enumerate(screen.rows) if s.kind != "feed"))
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert str(list(app._notifications)[-1].message) == "Welcome is not a feed; only feeds are refreshed."
+        await pilot.press("q")
+        await settle(app, pilot)
+        assert app.screen.story_list.count == count + 1  # the list was read again
+    services.close()
+
+
 async def test_import_and_export_from_the_tui(library, tmp_path: Path):
     opml = tmp_path / "subs.opml"
     opml.write_text(OPML, encoding="utf-8")

@@ -90,8 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--tag", action="append", default=[], metavar="TAG",
                      help="tag every story the command adds (repeatable)")
 
-    refresh = commands.add_parser("refresh", help="fetch every feed",
-                                  description="Fetch every feed at once and store new stories.")
+    refresh = commands.add_parser("refresh", help="fetch every feed (or the feeds named)",
+                                  description="Fetch every feed at once and store new stories; "
+                                  "with feeds named (ids as 'broadsheet sources' lists them, or "
+                                  "addresses), only those.")
+    refresh.add_argument("feeds", nargs="*", metavar="ID|URL", help="only these feeds")
     refresh.add_argument("--quiet", action="store_true", help="print only failures")
 
     listing = commands.add_parser("list", help="list stories, newest first",
@@ -377,8 +380,9 @@ def _list_failures(failures: list[tuple[str, str]]) -> None:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     with _services(args) as services:
+        only = services.feeds_to_refresh(args.feeds) if args.feeds else None
         report = _run_with_progress(
-            "Refreshing", lambda update: services.refresh(update), quiet=args.quiet
+            "Refreshing", lambda update: services.refresh(update, only), quiet=args.quiet
         )
     if not report.sources:
         if not args.quiet:

@@ -12,7 +12,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -742,15 +742,34 @@ class Services:
         lists it) or its address.  Its untouched stories are deleted; those
         starred, tagged, highlighted or noted stay.  Returns (the feed,
         stories deleted, stories kept)."""
-        sources = self.library.sources()
-        text = str(feed).strip()
-        found = [s for s in sources if str(s.id) == text] or [s for s in sources if s.url == text]
-        if not found:
-            raise ServiceError(f"No source has the id or address {clean_line(text, 200)}.")
-        source = found[0]
+        source = self.source_named(feed)
         self.check_unsubscribe(source)
         deleted, kept = self.library.unsubscribe(source.id)
         return source, deleted, kept
+
+    def source_named(self, name: str | int) -> Source:
+        """The source with this id (as ``broadsheet sources`` lists it) or address."""
+        sources = self.library.sources()
+        text = str(name).strip()
+        found = [s for s in sources if str(s.id) == text] or [s for s in sources if s.url == text]
+        if not found:
+            raise ServiceError(f"No source has the id or address {clean_line(text, 200)}.")
+        return found[0]
+
+    def feeds_to_refresh(self, names: Iterable[str | int]) -> set[int]:
+        """The ids of the feeds named (ids or addresses), for :meth:`refresh`;
+        a source that is not a polled feed is one clear error."""
+        ids = set()
+        for name in names:
+            source = self.source_named(name)
+            title = clean_line(source.title or source.url or "", 200)
+            if source.kind != FEED:
+                raise ServiceError(f"{title} is not a feed; only feeds are refreshed.")
+            if source.state:
+                raise ServiceError(f"{title} is no longer followed; 'broadsheet add {clean_line(source.url, 300)}' "
+                                   "follows it again.")
+            ids.add(source.id)
+        return ids
 
     @staticmethod
     def check_unsubscribe(source: Source) -> None:
@@ -1012,8 +1031,10 @@ class Services:
         return AddOutcome(url, "feed", title=parsed.title or url, new_stories=len(new_ids),
                           message="" if created else "already subscribed", story_ids=new_ids)
 
-    async def refresh(self, progress: Progress | None = None) -> RefreshReport:
-        """Fetch every feed concurrently and store what is new.
+    async def refresh(self, progress: Progress | None = None,
+                      only: Collection[int] | None = None) -> RefreshReport:
+        """Fetch every feed (or those whose ids are in ``only``) concurrently
+        and store what is new.
 
         A feed that answers 304 Not Modified, or sends the very document it
         sent last time, is not parsed again: only its fetch state is noted.
@@ -1023,6 +1044,8 @@ class Services:
         finished feeds in one transaction (see :class:`_Writer`).
         """
         feeds = self.library.feeds()
+        if only is not None:
+            feeds = [feed for feed in feeds if feed.id in only]
         report = RefreshReport(sources=len(feeds))
         if progress:
             progress(0, len(feeds), "")

@@ -107,6 +107,7 @@ DESCRIPTIONS = {
     "sources.errors": "Show only failing sources",
     "sources.back": "Back",
     "sources.unsubscribe": "Unsubscribe from the feed (starred, tagged, noted stories stay)",
+    "sources.refresh": "Fetch this feed now",
     "links.open": "Open the link (in the reader when it is in the library, else the browser)",
     "links.save": "Save the linked page to the library, to read later",
     "links.copy": "Copy the link's address",

@@ -1,5 +1,6 @@
-"""Every source with its counts, its last success and its last error; ``D``
-unsubscribes from a feed (the list reads its stories again on return).
+"""Every source with its counts, its last success and its last error; ``r``
+fetches the feed under the cursor now, ``D`` unsubscribes from it (the list
+reads its stories again on return).
 
 A few hundred rows at most, so a DataTable is fine here; every cell is a
 ``rich.text.Text`` (feed titles and error reasons come from the network and
@@ -40,6 +41,7 @@ class SourcesScreen(Screen[str | None]):
         Binding("k,up", "cursor_up", "Up", id="sources.up", show=False),
         Binding("enter", "choose", "Its stories", id="sources.open"),
         Binding("e", "errors_only", "Only failing", id="sources.errors"),
+        Binding("r", "refresh", "Refresh it", id="sources.refresh"),
         Binding("D", "unsubscribe", "Unsubscribe", id="sources.unsubscribe"),
         Binding("q,escape", "back", "Back", id="sources.back"),
     ]
@@ -120,6 +122,35 @@ class SourcesScreen(Screen[str | None]):
             return
         title = self.rows[table.cursor_row].title.replace('"', "")
         self.dismiss(f'source:"{title}"')
+
+    def action_refresh(self) -> None:
+        """Fetch the feed under the cursor now (the others are left alone)."""
+        table = self.query_one(DataTable)
+        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
+            return
+        source = self.rows[table.cursor_row]
+        try:
+            only = self.services.feeds_to_refresh([source.id])
+        except Exception as error:  # noqa: BLE001 - shown, never raised into the app
+            self.notify(error_line(error), markup=False)
+            return
+        title = clean_line(source.title or source.url or "", 60)
+        self.notify(f"Refreshing {title}…", title="Refresh", markup=False)
+        self.run_worker(self._refresh(only, title), group="refresh-one", exit_on_error=False)
+
+    async def _refresh(self, only: set[int], title: str) -> None:
+        try:
+            report = await self.services.refresh(only=only)
+        except Exception as error:  # noqa: BLE001 - shown, never raised into the app
+            self.notify(f"Refresh failed: {error_line(error)}", severity="error", markup=False)
+            return
+        if report.failed:
+            self.notify(f"{title}: {clean_line(report.failed[0][1], 300)}", title="Refresh",
+                        severity="warning", markup=False)
+        else:
+            self.notify(f"{title}: {report.new_stories} new stor{'y' if report.new_stories == 1 else 'ies'}.",
+                        title="Refresh", markup=False)
+        self.load()
 
     def action_unsubscribe(self) -> None:
         """Stop following the feed under the cursor (after asking)."""
