@@ -116,19 +116,21 @@ class SourcesScreen(Screen[str | None]):
         message.stop()
         self.action_choose()
 
+    def _current(self) -> Any:
+        """The source under the cursor, if any."""
+        row = self.query_one(DataTable).cursor_row
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
     def action_choose(self) -> None:
-        table = self.query_one(DataTable)
-        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
-            return
-        title = self.rows[table.cursor_row].title.replace('"', "")
-        self.dismiss(f'source:"{title}"')
+        source = self._current()
+        if source is not None:
+            self.dismiss(f'source:"{source.title.replace(chr(34), "")}"')
 
     def action_refresh(self) -> None:
         """Fetch the feed under the cursor now (the others are left alone)."""
-        table = self.query_one(DataTable)
-        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
+        source = self._current()
+        if source is None:
             return
-        source = self.rows[table.cursor_row]
         try:
             only = self.services.feeds_to_refresh([source.id])
         except Exception as error:  # noqa: BLE001 - shown, never raised into the app
@@ -157,9 +159,9 @@ class SourcesScreen(Screen[str | None]):
         from broadsheet.ui.screens.tag_dialogs import Confirm
 
         table = self.query_one(DataTable)
-        if not self.rows or not 0 <= table.cursor_row < len(self.rows):
+        source = self._current()
+        if source is None:
             return
-        source = self.rows[table.cursor_row]
         try:
             self.services.check_unsubscribe(source)
         except Exception as error:  # noqa: BLE001 - shown, never raised into the app
