@@ -124,7 +124,8 @@ class SourcesScreen(Screen[str | None]):
     def action_choose(self) -> None:
         source = self._current()
         if source is not None:
-            self.dismiss(f'source:"{source.title.replace(chr(34), "")}"')
+            title = source.title.replace('"', "")
+            self.dismiss(f'source:"{title}"')
 
     def action_refresh(self) -> None:
         """Fetch the feed under the cursor now (the others are left alone)."""
