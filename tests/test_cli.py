@@ -166,6 +166,28 @@ def test_add_article_saves_it_and_reads_offline(run, http_server):
     assert len(http_server.requests) == requests_before  # extracted once, at add
 
 
+def test_read_as_markdown_or_json(run, http_server):
+    http_server.add("/story", article_page("The sea wall [/] *explained*"))
+    run("add", http_server.url("/story"))
+    (story,) = listed(run)
+    code, text, err = run("read", str(story["id"]), "--format", "markdown")
+    assert code == 0, err
+    lines = text.splitlines()
+    assert lines[0] == r"# The sea wall \[/\] \*explained\*"  # markdown's own characters escaped
+    assert lines[2] == "*Saved* · [original][1]"  # where it is from, and the page
+    assert "harbour commission voted" in text
+    assert f"[1]: {http_server.url('/story')}" in lines
+    code, out, err = run("read", str(story["id"]), "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["story"]["id"] == story["id"] and data["story"]["url"] == http_server.url("/story")
+    assert "harbour commission voted" in json.dumps(data["document"]["blocks"])
+    # An address that is not in the library is read the same way, and not saved.
+    http_server.add("/other", article_page("Another page"))
+    code, text, err = run("read", http_server.url("/other"), "--format", "markdown")
+    assert code == 0 and text.startswith("# Another page\n") and len(listed(run)) == 1
+
+
 def test_refresh_names_a_few_failures_in_its_summary_and_lists_each_below(run, http_server):
     urls = []
     for n in range(5):

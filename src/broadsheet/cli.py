@@ -113,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
                                "address (fetching it once if the feed gave only a summary). An "
                                "address that is not in the library is read without saving it.")
     read.add_argument("story", metavar="ID|URL")
+    read.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                      help="text (the default), Markdown, or JSON (the story and its document)")
 
     extract = commands.add_parser(
         "extract", help="print the clean text of a page (no library)",
@@ -435,7 +437,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_read(args: argparse.Namespace) -> int:
-    from broadsheet.extract import to_text
+    from dataclasses import replace
+
+    from broadsheet.extract import to_markdown, to_text
 
     from broadsheet.services import FullTextUnavailable
 
@@ -455,10 +459,29 @@ def cmd_read(args: argparse.Namespace) -> int:
                       file=sys.stderr)
                 document = error.fallback
     if story_id is None:  # not in the library: read as extract reads it, nothing saved
-        args.target, args.format = wanted, "text"
+        args.target = wanted
         return cmd_extract(args)
+    if args.format == "json":
+        json.dump({"story": _story_json(story), "document": document.to_json()}, sys.stdout,
+                  ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    details = [d for d in (story.source_title, document.byline or story.author, iso(story.published)) if d]
+    if args.format == "markdown":
+        from broadsheet.model import EMPHASIS, PARAGRAPH, Block, Span
+
+        # Under the title: where it is from, in italics, and a link to the original.
+        spans = [Span(" · ".join(details), (EMPHASIS,))] if details else []
+        links = list(document.links)
+        if story.url:
+            links.append(story.url)
+            spans += [Span(" · ")] if spans else []
+            spans.append(Span("original", link=len(links)))
+        blocks = ([Block(PARAGRAPH, tuple(spans))] if spans else []) + list(document.blocks)
+        shown = replace(document, title=document.title or story.title, blocks=blocks, links=links)
+        sys.stdout.write(to_markdown(shown).rstrip("\n") + "\n")
+        return EXIT_OK
     header = [document.title or story.title]
-    details = [d for d in (story.source_title, document.byline, iso(story.published)) if d]
     if details:
         header.append(" · ".join(details))
     sys.stdout.write("\n".join(header) + "\n\n" + to_text(document, with_links=True) + "\n")
