@@ -166,6 +166,30 @@ def test_add_article_saves_it_and_reads_offline(run, http_server):
     assert len(http_server.requests) == requests_before  # extracted once, at add
 
 
+def test_mark_by_id_or_by_search(run, http_server):
+    http_server.add("/feed.xml", rss([(f"m{n}", f"Story {n}", http_server.url(f"/m{n}"), "Text.")
+                                      for n in range(4)], title="Marks"), content_type="application/rss+xml")
+    run("add", http_server.url("/feed.xml"))
+    ids = sorted(s["id"] for s in listed(run))
+    code, out, err = run("mark", str(ids[0]), str(ids[1]))
+    assert (code, out.strip()) == (0, "Marked 2 stories read."), err
+    code, out, err = run("mark", str(ids[1]), "--unread", "--star")
+    assert (code, out.strip()) == (0, "Marked 1 story unread and starred."), err
+    state = {s["id"]: (s["read"], s["starred"]) for s in listed(run)}
+    assert state == {ids[0]: (True, False), ids[1]: (False, True), ids[2]: (False, False), ids[3]: (False, False)}
+    code, out, err = run("mark", "--search", "is:unread -is:starred")
+    assert (code, out.strip()) == (0, "Marked 2 stories read."), err
+    code, out, err = run("mark", "--search", "", "--unstar")  # every story; only the one starred changes
+    assert (code, out.strip()) == (0, "Marked 1 story unstarred."), err
+    assert {s["id"]: (s["read"], s["starred"]) for s in listed(run)} == {
+        ids[0]: (True, False), ids[1]: (False, False), ids[2]: (True, False), ids[3]: (True, False)}
+    code, out, err = run("mark", str(ids[1]), "999")
+    assert code == 1 and err.strip() == "broadsheet: There is no story 999."
+    assert {s["id"]: s["read"] for s in listed(run)}[ids[1]] is False  # nothing was changed
+    code, out, err = run("mark")
+    assert code == 1 and "give story ids, or --search QUERY" in err
+
+
 def test_read_as_markdown_or_json(run, http_server):
     http_server.add("/story", article_page("The sea wall [/] *explained*"))
     run("add", http_server.url("/story"))

@@ -129,6 +129,21 @@ def build_parser() -> argparse.ArgumentParser:
     tag.add_argument("tags", nargs="+", metavar="TAG")
     tag.add_argument("--remove", action="store_true", help="remove these tags instead")
 
+    mark = commands.add_parser(
+        "mark", help="mark stories read or unread, starred or not",
+        description="Mark stories, by id or all that a search finds (--search '' for every "
+        "story): read (the default), --unread, --star, --unstar; a read state and a star "
+        "state can go together.",
+    )
+    mark.add_argument("ids", nargs="*", type=int, metavar="ID")
+    mark.add_argument("--search", metavar="QUERY", help="every story this search finds")
+    state = mark.add_mutually_exclusive_group()
+    state.add_argument("--read", action="store_true", help="read (the default)")
+    state.add_argument("--unread", action="store_true", help="unread")
+    star = mark.add_mutually_exclusive_group()
+    star.add_argument("--star", action="store_true", help="starred")
+    star.add_argument("--unstar", action="store_true", help="not starred")
+
     annotate = commands.add_parser(
         "annotate", help="highlight a quote in a story, with a note",
         description="Highlight a passage of a story, found by its words, with an optional "
@@ -531,6 +546,19 @@ def cmd_tag(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_mark(args: argparse.Namespace) -> int:
+    if bool(args.ids) == (args.search is not None):
+        raise CommandError("give story ids, or --search QUERY (--search '' for every story), not both")
+    starred = True if args.star else False if args.unstar else None
+    read = False if args.unread else True if args.read or starred is None else None
+    with _services(args) as services:
+        changed = services.mark(args.ids or None, args.search, read=read, starred=starred)
+    states = [word for word, value in (("read", read is True), ("unread", read is False),
+                                       ("starred", starred is True), ("unstarred", starred is False)) if value]
+    print(f"Marked {changed} stor{'y' if changed == 1 else 'ies'} {' and '.join(states)}.")
+    return EXIT_OK
+
+
 def cmd_annotate(args: argparse.Namespace) -> int:
     if args.quote is None:
         if args.note is None:
@@ -712,6 +740,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "read": cmd_read,
     "extract": cmd_extract,
     "tag": cmd_tag,
+    "mark": cmd_mark,
     "annotate": cmd_annotate,
     "export": cmd_export,
     "import": cmd_import,

@@ -723,6 +723,18 @@ class Services:
         """Mark every story ``query`` finds read; returns how many were unread."""
         return self.library.mark_read(query)
 
+    def mark(self, ids: Iterable[int] | None = None, query: str | None = None, *,
+             read: bool | None = None, starred: bool | None = None) -> int:
+        """Set read and/or starred on the stories ``ids``, or on every story
+        ``query`` finds; returns how many changed.  An id with no story is an error."""
+        if ids is not None:
+            ids = list(ids)
+            missing = set(ids).difference(self.library.existing_story_ids(ids))
+            if missing:
+                raise ServiceError(f"There is no story {min(missing)}.")
+            return self.library.set_state(None, ids, read=read, starred=starred)
+        return self.library.set_state(query or "", read=read, starred=starred)
+
     def tag_counts(self, query: str = "") -> list[tuple[str, int, int]]:
         """(tag, stories, unread stories) among the stories ``query`` finds."""
         return self.library.tag_counts(query)

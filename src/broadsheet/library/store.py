@@ -726,6 +726,12 @@ class Library:
             summary=summary,
         )
 
+    def existing_story_ids(self, ids: Iterable[int]) -> set[int]:
+        """Those of ``ids`` that are stories of the library."""
+        return {row[0] for row in self._db.execute(
+            "SELECT id FROM stories WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted(set(ids))),))}
+
     def story(self, story_id: int) -> Story:
         row = self._db.execute(
             f"SELECT {self._STORY_COLUMNS}, s.summary FROM stories s "
@@ -1261,13 +1267,28 @@ class Library:
 
     def mark_read(self, query: Query | str = "") -> int:
         """Mark every story ``query`` finds read (one transaction); returns how many changed."""
-        if isinstance(query, str):
-            query = parse_query(query)
-        where, params = self._where(query)
+        return self.set_state(query, read=True)
+
+    def set_state(self, query: Query | str | None = "", ids: Iterable[int] | None = None, *,
+                  read: bool | None = None, starred: bool | None = None) -> int:
+        """Set read and/or starred on every story ``query`` finds, or on the
+        stories ``ids`` (one transaction); returns how many changed."""
+        changes = [(column, int(value)) for column, value in (("read", read), ("starred", starred))
+                   if value is not None]
+        if not changes:
+            return 0
+        assignments = ", ".join(f"{column} = ?" for column, _ in changes)
+        differs = " OR ".join(f"{column} != ?" for column, _ in changes)
+        values = [value for _, value in changes]
+        if ids is not None:
+            chosen, params = "SELECT value FROM json_each(?)", [json.dumps(sorted(set(ids)))]
+        else:
+            where, params = self._where(parse_query(query or "") if not isinstance(query, Query) else query)
+            chosen = f"SELECT s.id FROM stories s{where}"
         with self.transaction() as db:
             cursor = db.execute(
-                f"UPDATE stories SET read = 1 WHERE read = 0 AND id IN (SELECT s.id FROM stories s{where})",
-                params,
+                f"UPDATE stories SET {assignments} WHERE ({differs}) AND id IN ({chosen})",
+                [*values, *values, *params],
             )
             return cursor.rowcount
 
