@@ -20,11 +20,11 @@ Pure code like :mod:`broadsheet.exchange.importers`: files in, records out.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 from html import escape, unescape
 from collections.abc import Collection, Iterator
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from broadsheet.exchange.importers import (
@@ -45,6 +45,7 @@ BATCH = 500  # items per batch (and per transaction when they are stored)
 _TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"?|(\S+)')
 _ESCAPE = re.compile(r"\\(.)")
 _COMMANDS = {"exec:": "an exec: feed runs a command", "filter:": "a filter: feed runs a command"}
+_NEWSBOAT_FEEDS = ("query:", *_COMMANDS)  # feeds of newsboat's own, not addresses
 
 
 def _tokens(line: str) -> list[str]:
@@ -66,7 +67,7 @@ def looks_like_urls(text: str) -> bool:
         if not line or line.startswith("#"):
             continue
         first = _tokens(line)[0].lower()
-        if not first.startswith(("http://", "https://", "query:", "exec:", "filter:")):
+        if not first.startswith(("http://", "https://", *_NEWSBOAT_FEEDS)):
             return False
         feeds += 1
     return feeds > 0
@@ -83,7 +84,7 @@ def parse_urls(text: str) -> ImportBatch:
         where = f"line {number}"
         tokens = _tokens(stripped)
         first = tokens[0]
-        if first.lower().startswith(("query:", "exec:", "filter:")):
+        if first.lower().startswith(_NEWSBOAT_FEEDS):
             newsboat_lines += 1
         if first.lower().startswith("query:"):
             name = first.split(":", 2)[1] if first.count(":") >= 2 else first[6:]
@@ -144,15 +145,18 @@ def _guid(guid: str, url: str) -> str:
     """newsboat's id of an item: its guid, or for an item without one, its
     link followed by its date as the feed wrote it.  That second kind is
     given as the link alone, the id broadsheet's feed reader gives it."""
-    if url and guid != url and guid.startswith(url):
-        rest = guid[len(url):].strip()
-        try:
-            dated = parsedate_to_datetime(rest) is not None
-        except (TypeError, ValueError, IndexError):
-            dated = _parse_date(rest) is not None
-        if dated:
-            return url
+    if url and guid != url and guid.startswith(url) and _parse_date(guid[len(url):]) is not None:
+        return url
     return guid
+
+
+@contextlib.contextmanager
+def _reading() -> Iterator[None]:
+    """An SQLite error while reading the cache, as one line."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        raise ImportFormatError(f"cannot read this newsboat cache: {error}") from None
 
 
 class NewsboatCache:
@@ -160,12 +164,9 @@ class NewsboatCache:
     ``batches()`` of stories."""
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        try:
-            self._db = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True)
+        with _reading():
+            self._db = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
             tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        except sqlite3.Error as error:
-            raise ImportFormatError(f"cannot read this newsboat cache: {error}") from None
         if not {"rss_feed", "rss_item"} <= tables:
             self._db.close()
             raise ImportFormatError("an SQLite file, but not a newsboat cache.db (it has no rss_item table)")
@@ -184,10 +185,8 @@ class NewsboatCache:
 
     def count(self) -> int:
         """Items to import."""
-        try:
+        with _reading():
             return self._db.execute("SELECT COUNT(*) FROM rss_item").fetchone()[0]
-        except sqlite3.Error as error:
-            raise ImportFormatError(f"cannot read this newsboat cache: {error}") from None
 
     def take_problems(self) -> list[str]:
         """What was found wrong so far (and forget it)."""
@@ -195,10 +194,8 @@ class NewsboatCache:
         return problems
 
     def _feed_rows(self) -> list[tuple[str, str, str]]:
-        try:
+        with _reading():
             return self._db.execute("SELECT rssurl, url, title FROM rss_feed ORDER BY rowid").fetchall()
-        except sqlite3.Error as error:
-            raise ImportFormatError(f"cannot read this newsboat cache: {error}") from None
 
     def name_feeds(self, feeds: list[ImportedFeed]) -> None:
         """Give the urls file's feeds that it does not name the title (and
@@ -208,8 +205,9 @@ class NewsboatCache:
             site, title = known.get(feed.url, ("", ""))
             if not feed.title:
                 feed.title = clean_line(title or "", 300)
-            if feed.site_url is None and _web_url(site) not in (None, feed.url):
-                feed.site_url = _web_url(site)
+            site_url = _web_url(site)
+            if feed.site_url is None and site_url != feed.url:
+                feed.site_url = site_url
 
     def feeds(self, listed: Collection[str] | None = None) -> list[ImportedFeed]:
         """The cache's feeds.  With ``listed`` (the feeds of the urls file
@@ -235,7 +233,7 @@ class NewsboatCache:
         wanted = ("guid", "title", "author", "url", "feedurl", "pubDate", "content", "unread", "flags",
                   "deleted", "content_mime_type")
         present = [c for c in wanted if c in self._columns]
-        try:
+        with _reading():
             cursor = self._db.execute(f"SELECT {', '.join(present)} FROM rss_item ORDER BY id")
             while True:
                 rows = cursor.fetchmany(size)
@@ -248,8 +246,6 @@ class NewsboatCache:
                     if story is not None:
                         batch.stories.append(story)
                 yield batch
-        except sqlite3.Error as error:
-            raise ImportFormatError(f"cannot read this newsboat cache: {error}") from None
 
     def _story(self, item: dict, batch: ImportBatch) -> ImportedStory | None:
         feed_url = _web_url(item.get("feedurl"))
