@@ -1289,7 +1289,7 @@ class Services:
         newsboat's urls file, cache.db or the folder holding them.
         ``progress(done, total, "")`` follows a newsboat cache's items."""
         from broadsheet.exchange.importers import ImportFormatError, parse_import
-        from broadsheet.exchange.newsboat import SQLITE_MAGIC
+        from broadsheet.library.store import SQLITE_MAGIC
 
         path = Path(path)
         if path.is_dir():

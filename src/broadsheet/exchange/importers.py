@@ -59,6 +59,9 @@ __all__ = [
 FORMATS = ("opml", "json", "pocket", "instapaper", "omnivore", "wallabag", "readwise", "newsboat")
 
 HIGHLIGHT_COLOURS = ("yellow", "green", "blue", "pink")
+# How an SQLite file starts (a newsboat cache.db); the library has its own
+# copy (broadsheet.library.store), which this layer may not import.
+SQLITE_MAGIC = b"SQLite format 3\x00"
 _COLOUR_ALIASES = {"orange": "yellow", "purple": "pink", "red": "pink", "violet": "pink"}
 
 # Exports can hold whole articles in one CSV cell.
@@ -1208,7 +1211,7 @@ def _guess_csv(header: list[str]) -> str | None:
 
 def guess_format(data: bytes, filename: str = "") -> str:
     """The format of an export file, judged by its content (the name is a hint)."""
-    if data.startswith(b"SQLite format 3\x00"):
+    if data.startswith(SQLITE_MAGIC):
         return "newsboat"  # its cache.db (NewsboatCache checks it is one)
     text = _decode(data[:1_000_000] if len(data) > 1_000_000 else data).lstrip()
     head = text[:8192].lower()
@@ -1253,7 +1256,7 @@ def parse_import(data: bytes, format: str | None = None, filename: str = "") -> 
         )
     if not data.strip():
         raise ImportFormatError("the file is empty")
-    if data.startswith(b"SQLite format 3\x00"):
+    if data.startswith(SQLITE_MAGIC):
         raise ImportFormatError("an SQLite file is not an export to read in one go; "
                                 "import it by its path (a newsboat cache.db)")
     if name == "opml":

@@ -38,7 +38,6 @@ from broadsheet.exchange.importers import (
 from broadsheet.exchange.records import ImportBatch, ImportedFeed, ImportedStory
 from broadsheet.sanitize import clean, clean_line
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 FORMAT = "newsboat"
 BATCH = 500  # items per batch (and per transaction when they are stored)
 
