@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -690,12 +690,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     update, bar = _progress_bar("Importing")
-    with _services(args) as services:
-        if bar is None:
-            report = services.import_file(args.file, args.format)
-        else:
-            with bar:
-                report = services.import_file(args.file, args.format, progress=update)
+    with _services(args) as services, bar or nullcontext():
+        report = services.import_file(args.file, args.format, progress=update)
     for problem in report.problems:
         print(f"broadsheet: {args.file.name}: {problem}", file=sys.stderr)
     print(report.summary())

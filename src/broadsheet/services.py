@@ -1366,7 +1366,7 @@ class Services:
                 if batch is not None:
                     batch.problems = [f"{urls.name}: {problem}" for problem in batch.problems]
                     cache.name_feeds(batch.feeds)
-                    report.add(import_batch(self.library, batch))
+                    report.add(self._import_batch(batch))
                     listed = {feed.url for feed in batch.feeds}
                 total = cache.count()
                 report.add(import_batch(self.library, ImportBatch(
